@@ -1,0 +1,79 @@
+import type { z } from 'zod';
+import type { ConditionSpec } from './conditions.ts';
+import type { Logger } from './logger.ts';
+import type { Metadata } from './metadata.ts';
+import type { InputValues, MessageOf, PortMap } from './port.ts';
+
+/** Typed emitters, one per output port. `meta` adds metadata entries to what the inputs carried. */
+export type Emitters<O extends PortMap> = { [K in keyof O]: (value: MessageOf<O[K]>, meta?: Metadata) => void };
+
+/** What every lifecycle hook receives. */
+export interface OperatorContext<P> {
+  /** The instance name in the graph (e.g. `web_server`). */
+  readonly name: string;
+  readonly params: P;
+  readonly log: Logger;
+  /** Metadata merged from the messages consumed by the current compute. */
+  readonly metadata: Metadata;
+  /** Asynchronous condition: an external event makes this operator ready to compute once. */
+  notify(): void;
+  /** Boolean condition: this operator never computes again (a source that ran dry). */
+  disable(): void;
+  /** Ask the application to stop gracefully (e.g. the window was closed). */
+  stopApp(reason?: string): void;
+  /** Aborted when the application stops; pass it to long-running work. */
+  readonly signal: AbortSignal;
+}
+
+export interface OperatorHooks<P, I extends PortMap, O extends PortMap, S> {
+  /** Called once before anything starts; return the per-instance state compute will see as `ctx.state`. */
+  initialize?(ctx: OperatorContext<P>): S | Promise<S>;
+  start?(ctx: OperatorContext<P> & { state: S }, emit: Emitters<O>): void | Promise<void>;
+  compute(inputs: InputValues<I>, emit: Emitters<O>, ctx: OperatorContext<P> & { state: S }): void | Promise<void>;
+  stop?(ctx: OperatorContext<P> & { state: S }): void | Promise<void>;
+}
+
+export interface OperatorDefinition<
+  Params extends z.ZodType = z.ZodType,
+  I extends PortMap = PortMap,
+  O extends PortMap = PortMap,
+  S = unknown,
+> extends OperatorHooks<z.output<Params>, I, O, S> {
+  readonly kind: 'holots.operator';
+  readonly name: string;
+  readonly description?: string;
+  readonly params: Params;
+  readonly inputs: I;
+  readonly outputs: O;
+  /** Conditions every instance gets unless the graph lists its own of the same type. */
+  readonly conditions?: readonly ConditionSpec[];
+}
+
+export type AnyOperatorDefinition = OperatorDefinition<z.ZodType, PortMap, PortMap, any>;
+
+type DefinitionInput<Params extends z.ZodType, I extends PortMap, O extends PortMap, S> = Omit<
+  OperatorDefinition<Params, I, O, S>,
+  'kind' | 'inputs' | 'outputs'
+> & { inputs?: I; outputs?: O };
+
+/**
+ * Declares an operator. Everything a user touches is typed from this one object: compute's inputs
+ * and emitters from the port types, params from the zod schema (which also feeds YAML validation and
+ * the JSON Schema), and `ctx.state` from what `initialize` returns.
+ */
+export function defineOperator<
+  Params extends z.ZodType,
+  I extends PortMap = {},
+  O extends PortMap = {},
+  S = undefined,
+>(def: DefinitionInput<Params, I, O, S>): OperatorDefinition<Params, I, O, S> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(def.name)) throw new Error(`operator name '${def.name}' must be an identifier`);
+  const inputs = (def.inputs ?? {}) as I;
+  const outputs = (def.outputs ?? {}) as O;
+  for (const k of Object.keys(inputs)) if (k in outputs) throw new Error(`operator ${def.name}: port '${k}' is both an input and an output`);
+  return Object.freeze({ ...def, kind: 'holots.operator', inputs, outputs }) as OperatorDefinition<Params, I, O, S>;
+}
+
+export function isOperatorDefinition(v: unknown): v is AnyOperatorDefinition {
+  return typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'holots.operator';
+}

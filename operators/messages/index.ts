@@ -1,0 +1,2 @@
+export * from './video-frame.ts';
+export * from './signaling.ts';

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { defineMessage } from '../../framework/index.ts';
+
+/**
+ * Signaling travels over a port so that any source (the seed's `/offer`, WHIP, a WebSocket, a test)
+ * can feed a WebRTC operator. Each request carries its own `reply`, which the answering operator calls
+ * exactly once; the HTTP layer turns the reply into a response.
+ */
+export type SignalingRequest =
+  /** The seed's protocol: a full offer (ICE gathered or trickled later), answer returned whole. */
+  | { kind: 'offer'; sdp: string; reply: (r: SignalingReply) => void }
+  /** WHIP POST: a new session from an SDP offer. */
+  | { kind: 'whip-offer'; sdp: string; reply: (r: SignalingReply) => void }
+  /** WHIP PATCH: trickled candidates as an SDP fragment (application/trickle-ice-sdpfrag). */
+  | { kind: 'trickle'; sessionId: string; fragment: string; reply: (r: SignalingReply) => void }
+  /** Seed page / JSON trickle: one candidate. */
+  | { kind: 'candidate'; sessionId: string; candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }; reply: (r: SignalingReply) => void }
+  /** WHIP DELETE or the page's Stop. */
+  | { kind: 'close'; sessionId: string; reply: (r: SignalingReply) => void }
+  | { kind: 'stats'; reply: (r: SignalingReply) => void };
+
+export interface SessionStats {
+  id: string;
+  state: string;
+  codec: string | null;
+  width: number;
+  height: number;
+  framesDecoded: number;
+  framesDropped: number;
+  fps: number;
+  [extra: string]: unknown;
+}
+
+export type SignalingReply =
+  | { ok: true; sessionId?: string; sdp?: string; stats?: SessionStats[] }
+  /** `status` is the HTTP-like status the caller should answer with (400 bad offer, 404 unknown session, 429 too many). */
+  | { ok: false; status: number; error: string };
+
+export const SignalingSchema = z.custom<SignalingRequest>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as { kind?: unknown }).kind === 'string' && typeof (v as { reply?: unknown }).reply === 'function',
+  'a signaling request with kind and reply',
+);
+
+export const Signaling = defineMessage<SignalingRequest>('Signaling', SignalingSchema, 'a signaling request with its reply callback');
