@@ -6,3 +6,7 @@ export * from './queue.ts';
 export * from './conditions.ts';
 export * from './duration.ts';
 export * from './logger.ts';
+export * from './errors.ts';
+export * from './tracking.ts';
+export * from './application.ts';
+export type { Envelope, ConnectionOptions } from './connection.ts';

@@ -1,0 +1,21 @@
+/** A failure inside an operator's lifecycle; names the operator and keeps the cause. */
+export class OperatorError extends Error {
+  constructor(
+    readonly operator: string,
+    readonly operatorType: string,
+    readonly phase: 'initialize' | 'start' | 'compute' | 'stop' | 'emit',
+    cause: unknown,
+  ) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`operator '${operator}' (${operatorType}) failed in ${phase}: ${why}`, { cause });
+    this.name = 'OperatorError';
+  }
+}
+
+/** The graph or its parameters are wrong; nothing has started. `path` locates the field. */
+export class GraphError extends Error {
+  constructor(message: string, readonly path: (string | number)[] = []) {
+    super(message);
+    this.name = 'GraphError';
+  }
+}

@@ -1,0 +1,299 @@
+import type { Connection, Envelope } from './connection.ts';
+import { parsePeriod } from './duration.ts';
+import { OperatorError } from './errors.ts';
+import type { Logger } from './logger.ts';
+import { EMPTY_METADATA, mergeMetadata, type Metadata } from './metadata.ts';
+import type { AnyOperatorDefinition, OperatorContext } from './operator.ts';
+import type { RunQueue, Schedulable } from './run-queue.ts';
+import type { DataFlowTracker, Trace } from './tracking.ts';
+import type { ConditionSpec } from './conditions.ts';
+
+export interface NodeRuntime {
+  readonly runQueue: RunQueue;
+  readonly tracker: DataFlowTracker | null;
+  readonly validateMessages: boolean;
+  readonly signal: AbortSignal;
+  fail(err: OperatorError): void;
+  requestStop(reason: string): void;
+  /** A compute finished or an operator's state changed in a way that may end the run. */
+  settled(): void;
+}
+
+interface InputPort {
+  readonly name: string;
+  readonly multi: boolean;
+  readonly gating: boolean;
+  readonly connections: Connection[];
+}
+
+interface OutputPort {
+  readonly name: string;
+  readonly gating: boolean;
+  readonly connections: Connection[];
+}
+
+/**
+ * The runtime side of one operator instance: its queues, its conditions and its lifecycle. The
+ * conditions are evaluated in `ready()`; all must hold (AND), as in Holoscan.
+ */
+export class OperatorNode implements Schedulable {
+  queued = false;
+  started = false;
+  stopped = false;
+  inFlight = false;
+  disabled = false;
+  asyncPending = false;
+  computeCount = 0;
+  /** The pending compute of an async operator, so shutdown can wait for it. */
+  pending: Promise<void> | null = null;
+
+  readonly inputs: InputPort[] = [];
+  readonly outputs: OutputPort[] = [];
+  /** Operators feeding this one, and those it feeds; filled by the application. */
+  readonly upstream = new Set<OperatorNode>();
+  readonly downstream = new Set<OperatorNode>();
+
+  private countLeft = Infinity;
+  private periodMs = 0;
+  private nextDue = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly isAsync: boolean;
+  private readonly isLeaf: () => boolean;
+
+  private state: unknown = undefined;
+  private metadata: Metadata = EMPTY_METADATA;
+  private trace: Trace | null = null;
+  private readonly emitters: Record<string, (value: unknown, meta?: Metadata) => void> = {};
+  private runtime!: NodeRuntime;
+  readonly ctx: OperatorContext<unknown> & { state: unknown };
+
+  constructor(
+    readonly name: string,
+    readonly def: AnyOperatorDefinition,
+    readonly params: unknown,
+    conditions: readonly ConditionSpec[],
+    readonly log: Logger,
+  ) {
+    let isAsync = false;
+    for (const c of conditions) {
+      switch (c.type) {
+        case 'count': this.countLeft = Math.min(this.countLeft, c.count); break;
+        case 'periodic': this.periodMs = parsePeriod(c.period); break;
+        case 'boolean': if (c.enable_tick === false) this.disabled = true; break;
+        case 'asynchronous': isAsync = true; break;
+      }
+    }
+    this.isAsync = isAsync;
+    for (const [portName, spec] of Object.entries(def.inputs)) {
+      this.inputs.push({ name: portName, multi: spec.multi, gating: spec.options.condition !== 'none', connections: [] });
+    }
+    for (const [portName, spec] of Object.entries(def.outputs)) {
+      this.outputs.push({ name: portName, gating: spec.options.condition !== 'none', connections: [] });
+      this.emitters[portName] = (value, meta) => this.emit(portName, value, meta);
+    }
+    this.isLeaf = () => this.outputs.every((o) => o.connections.length === 0);
+    const node = this;
+    this.ctx = {
+      name,
+      params,
+      log,
+      get metadata() { return node.metadata; },
+      get state() { return node.state; },
+      set state(v: unknown) { node.state = v; },
+      notify: () => node.notify(),
+      disable: () => { node.disabled = true; node.runtime?.settled(); },
+      stopApp: (reason?: string) => node.runtime.requestStop(reason ?? `${name} asked to stop`),
+      get signal() { return node.runtime.signal; },
+    };
+  }
+
+  get type(): string { return this.def.name; }
+
+  attach(runtime: NodeRuntime): void { this.runtime = runtime; }
+
+  inputPort(name: string): InputPort | undefined { return this.inputs.find((p) => p.name === name); }
+  outputPort(name: string): OutputPort | undefined { return this.outputs.find((p) => p.name === name); }
+
+  async initialize(): Promise<void> {
+    if (this.def.initialize) this.state = await this.def.initialize(this.ctx);
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+    this.nextDue = performance.now();
+    await this.def.start?.(this.ctx, this.emitters as never);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped || !this.started) return;
+    this.stopped = true;
+    this.clearTimer();
+    await this.def.stop?.(this.ctx);
+  }
+
+  clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Asynchronous condition: an external event makes this operator ready once. */
+  notify(): void {
+    if (this.stopped || !this.runtime) return;
+    this.asyncPending = true;
+    this.runtime.runQueue.kick(this);
+  }
+
+  /** A message landed in one of this operator's queues. */
+  delivered(gating: boolean): void {
+    if (!gating && this.isAsync) this.asyncPending = true;
+    this.runtime.runQueue.kick(this);
+  }
+
+  /** True when no future event can make this operator compute (used to detect the end of a run). */
+  exhausted(finished: (n: OperatorNode) => boolean): boolean {
+    if (this.disabled || this.countLeft <= 0) return true;
+    for (const p of this.inputs) {
+      if (!p.gating) continue;
+      if (p.connections.length === 0) return true;
+      if (p.connections.every((c) => c.queue.empty && finished(c.from))) return true;
+    }
+    return false;
+  }
+
+  ready(): boolean {
+    if (this.inFlight || this.disabled || this.stopped || this.countLeft <= 0) return false;
+    if (this.isAsync && !this.asyncPending) return false;
+    for (let i = 0; i < this.inputs.length; i++) {
+      const p = this.inputs[i];
+      if (!p.gating) continue;
+      let has = false;
+      for (let j = 0; j < p.connections.length; j++) if (!p.connections[j].queue.empty) { has = true; break; }
+      if (!has) return false;
+    }
+    for (let i = 0; i < this.outputs.length; i++) {
+      const p = this.outputs[i];
+      if (!p.gating) continue;
+      for (let j = 0; j < p.connections.length; j++) if (p.connections[j].queue.full) return false;
+    }
+    if (this.periodMs > 0) {
+      const now = performance.now();
+      if (now < this.nextDue) {
+        if (!this.timer) this.timer = setTimeout(() => { this.timer = null; this.runtime.runQueue.kick(this); }, this.nextDue - now);
+        return false;
+      }
+      // Catch up without bursting when a compute overran its period.
+      this.nextDue = Math.max(this.nextDue + this.periodMs, now);
+    }
+    return true;
+  }
+
+  /** Called by the run queue: compute once if every condition holds. */
+  step(): void {
+    if (!this.ready()) return;
+    this.inFlight = true;
+    this.asyncPending = false;
+    this.countLeft--;
+    this.computeCount++;
+    const inputs = this.takeInputs();
+    let result: void | Promise<void>;
+    try {
+      result = this.def.compute(inputs as never, this.emitters as never, this.ctx as never);
+    } catch (err) {
+      this.failed(err);
+      return;
+    }
+    if (result && typeof (result as Promise<void>).then === 'function') {
+      this.pending = (result as Promise<void>).then(() => this.finished(), (err) => this.failed(err));
+    } else {
+      this.finished();
+    }
+  }
+
+  private takeInputs(): Record<string, unknown> {
+    const values: Record<string, unknown> = {};
+    let meta = EMPTY_METADATA;
+    let trace: Trace | null = null;
+    for (let i = 0; i < this.inputs.length; i++) {
+      const p = this.inputs[i];
+      if (p.multi) {
+        const all: unknown[] = [];
+        for (const c of p.connections) {
+          let env: Envelope | undefined;
+          while ((env = c.queue.shift())) {
+            all.push(env.value);
+            meta = mergeMetadata(meta, env.meta);
+            if (env.trace && (!trace || env.trace.t0 < trace.t0)) trace = env.trace;
+          }
+          this.freed(c);
+        }
+        values[p.name] = all;
+      } else {
+        const c = p.connections[0];
+        const env = c?.queue.shift();
+        if (env) {
+          values[p.name] = env.value;
+          meta = mergeMetadata(meta, env.meta);
+          if (env.trace && (!trace || env.trace.t0 < trace.t0)) trace = env.trace;
+          this.freed(c);
+        } else {
+          values[p.name] = undefined;
+        }
+      }
+    }
+    this.metadata = meta;
+    this.trace = trace;
+    return values;
+  }
+
+  /** Room appeared in a queue: the producer may be ready again. */
+  private freed(c: Connection): void {
+    this.runtime.runQueue.kick(c.from);
+  }
+
+  private finished(): void {
+    this.inFlight = false;
+    this.pending = null;
+    const tracker = this.runtime.tracker;
+    if (tracker && this.trace && this.isLeaf()) tracker.record(this.leafPath(this.trace.path), performance.now() - this.trace.t0);
+    this.trace = null;
+    if (!this.stopped) this.runtime.runQueue.kick(this);
+    this.runtime.settled();
+  }
+
+  private readonly leafPaths = new Map<string, string>();
+  /** The full path ends at this leaf; cached so tracking doesn't build a string per message. */
+  private leafPath(path: string): string {
+    let full = this.leafPaths.get(path);
+    if (!full) this.leafPaths.set(path, (full = `${path} -> ${this.name}`));
+    return full;
+  }
+
+  private failed(err: unknown): void {
+    this.inFlight = false;
+    this.pending = null;
+    this.runtime.fail(err instanceof OperatorError ? err : new OperatorError(this.name, this.type, 'compute', err));
+  }
+
+  private emit(portName: string, value: unknown, extra?: Metadata): void {
+    if (this.stopped) return;
+    const port = this.outputPort(portName)!;
+    if (this.runtime.validateMessages) {
+      const res = this.def.outputs[portName].type.schema.safeParse(value);
+      if (!res.success) {
+        throw new OperatorError(this.name, this.type, 'emit', new Error(`output '${portName}' got a value that is not a ${this.def.outputs[portName].type.name}: ${res.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`));
+      }
+    }
+    const meta = extra ? mergeMetadata(this.metadata, Object.freeze({ ...extra })) : this.metadata;
+    let trace: Trace | null = null;
+    if (this.runtime.tracker) {
+      trace = this.trace ? { t0: this.trace.t0, path: this.leafPath(this.trace.path) } : { t0: performance.now(), path: this.name };
+    }
+    const env: Envelope = { value, meta, trace };
+    const conns = port.connections;
+    for (let i = 0; i < conns.length; i++) {
+      const c = conns[i];
+      c.queue.push(env); // applies the connection's policy; 'fault' throws a QueueFaultError
+      c.to.delivered(c.targetGating);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export { PingTxOp } from './ping-tx.ts';
+export { PingRxOp } from './ping-rx.ts';
