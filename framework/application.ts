@@ -69,8 +69,10 @@ export class Application {
     const parsed = def.params.safeParse(options.params ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      const field = issue.path.length ? issue.path.join('.') : '(params)';
-      throw new GraphError(`operator '${name}' (${def.name}): params.${field}: ${issue.message}`, ['operators', name, 'params', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))]);
+      // zod reports unknown keys on the parent object; name the key itself as the field.
+      const path = [...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), ...(issue.code === 'unrecognized_keys' ? [issue.keys[0]] : [])];
+      const message = issue.code === 'unrecognized_keys' ? `unknown parameter (${def.name} takes: ${Object.keys((def.params as { shape?: object }).shape ?? {}).join(', ') || 'none'})` : issue.message;
+      throw new GraphError(`operator '${name}' (${def.name}): params.${path.join('.') || '(params)'}: ${message}`, ['operators', name, 'params', ...path]);
     }
     const conditions = mergeConditions(def.conditions ?? [], options.conditions ?? [], name, def.name);
     const node = new OperatorNode(name, def, parsed.data, conditions, this.log.child(name));

@@ -10,3 +10,5 @@ export * from './errors.ts';
 export * from './tracking.ts';
 export * from './application.ts';
 export type { Envelope, ConnectionOptions } from './connection.ts';
+export * from './registry.ts';
+export * from './yaml/index.ts';

@@ -1,0 +1,173 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import yargs from 'yargs';
+import { GraphError, OperatorError } from '../errors.ts';
+import { isLogLevel, type LogLevel } from '../logger.ts';
+import type { OperatorRegistry } from '../registry.ts';
+import { AppFileError } from '../yaml/app-file-error.ts';
+import { appJsonSchema } from '../yaml/json-schema.ts';
+import { loadApp } from '../yaml/load-app.ts';
+import type { AppOption } from '../yaml/app-file.ts';
+import { describeOperator, formatOperator } from './describe-operators.ts';
+import { toMermaid } from './mermaid.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_RUNTIME = 1;
+export const EXIT_USAGE = 2;
+
+/** Raised for a command line or app file that is wrong: exit code 2. */
+class UsageError extends Error {}
+
+export interface CliOptions {
+  registry: OperatorRegistry;
+  version: string;
+  /** Where `holots schema --write` puts the JSON Schema. */
+  schemaPath: string;
+}
+
+const RUN_KEYS = new Set(['_', '$0', 'app', 'set', 'track', 'log-level', 'logLevel', 'validate-messages', 'validateMessages', 'help', 'version']);
+
+/** The `holots` command line. Returns the exit code; errors go to stderr with one clear line first. */
+export async function main(argv: string[], options: CliOptions): Promise<number> {
+  let code = EXIT_OK;
+  const parser = yargs(argv)
+    .scriptName('holots')
+    .usage('$0 <command> [options]')
+    .version(options.version)
+    .strictCommands()
+    .demandCommand(1, 'name a command: run, validate, graph, operators or schema')
+    .option('log-level', { choices: ['error', 'warn', 'info', 'debug', 'trace'] as const, default: 'info' as const, describe: 'log verbosity (stderr)' })
+    .command(
+      'run <app>',
+      'run an application from YAML; app-declared options (e.g. --port) follow the file',
+      (y) => y
+        .positional('app', { type: 'string', demandOption: true, describe: 'the app YAML file' })
+        .option('set', { type: 'string', array: true, default: [] as string[], describe: 'override a parameter: op.param=value (repeatable)' })
+        .option('track', { type: 'boolean', default: false, describe: 'print per-path latency (data-flow tracking) at exit' })
+        .option('validate-messages', { type: 'boolean', default: false, describe: 'check every message against its port type' })
+        .strict(false),
+      async (args) => {
+        code = await runCommand(args as unknown as RunArgs, options);
+      },
+    )
+    .command('validate <app>', 'check an app YAML without running it', (y) => y.positional('app', { type: 'string', demandOption: true }).option('set', { type: 'string', array: true, default: [] as string[] }), async (args) => {
+      const { spec } = await loadApp(args.app, { registry: options.registry, set: args.set, logLevel: 'error' });
+      process.stdout.write(`${args.app}: ok (${Object.keys(spec.operators).length} operators, ${spec.flows.length} flows)\n`);
+    })
+    .command('graph <app>', 'print the app graph as a mermaid flowchart', (y) => y.positional('app', { type: 'string', demandOption: true }), async (args) => {
+      const { app } = await loadApp(args.app, { registry: options.registry, logLevel: 'error' });
+      process.stdout.write(toMermaid(app) + '\n');
+    })
+    .command('operators', 'list the registered operators with their ports and params', (y) => y.option('json', { type: 'boolean', default: false }), (args) => {
+      const infos = options.registry.list().map(describeOperator);
+      process.stdout.write(args.json ? JSON.stringify(infos, null, 2) + '\n' : infos.map(formatOperator).join('\n\n') + '\n');
+    })
+    .command('schema', 'print the JSON Schema of app YAML files', (y) => y.option('write', { type: 'boolean', default: false, describe: `write it to ${options.schemaPath}` }).option('check', { type: 'boolean', default: false, describe: 'exit 1 if the file on disk is stale' }), async (args) => {
+      const text = JSON.stringify(appJsonSchema(options.registry), null, 2) + '\n';
+      if (args.check) {
+        const onDisk = await readFile(options.schemaPath, 'utf8').catch(() => '');
+        if (onDisk !== text) {
+          process.stderr.write(`holots: ${options.schemaPath} is stale; run: npm run schema\n`);
+          code = EXIT_RUNTIME;
+        }
+      } else if (args.write) {
+        await writeFile(options.schemaPath, text);
+        process.stderr.write(`wrote ${options.schemaPath}\n`);
+      } else {
+        process.stdout.write(text);
+      }
+    })
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    })
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns || 100));
+  try {
+    await parser.parseAsync();
+    return code;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+interface RunArgs {
+  app: string;
+  set: string[];
+  track: boolean;
+  validateMessages: boolean;
+  logLevel: LogLevel;
+  [k: string]: unknown;
+}
+
+async function runCommand(args: RunArgs, options: CliOptions): Promise<number> {
+  const logLevel = isLogLevel(args.logLevel) ? args.logLevel : 'info';
+  const sets = [...args.set];
+  // App-declared options come first so an explicit --set still wins.
+  const { spec: declared } = await loadApp(args.app, { registry: options.registry, logLevel: 'error' });
+  sets.unshift(...appOptionSets(declared.options ?? {}, args));
+  const { app } = await loadApp(args.app, { registry: options.registry, set: sets, logLevel });
+  const onCrash = (err: unknown) => {
+    app.log.error(`uncaught error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exitCode = EXIT_RUNTIME;
+    app.stop('uncaught error');
+  };
+  process.on('uncaughtException', onCrash);
+  try {
+    await app.run({ track: args.track, validateMessages: args.validateMessages, handleSignals: true });
+  } finally {
+    process.off('uncaughtException', onCrash);
+    if (args.track && app.tracker) process.stdout.write(app.tracker.format() + '\n');
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+}
+
+/** Turns `--port 9000` into `web_server.port=9000` for the options an app declares; rejects unknown ones. */
+function appOptionSets(declared: Record<string, AppOption>, args: RunArgs): string[] {
+  const known = new Map<string, [string, AppOption]>();
+  for (const [name, o] of Object.entries(declared)) {
+    known.set(name, [name, o]);
+    known.set(camel(name), [name, o]);
+    if (o.alias) known.set(o.alias, [name, o]);
+  }
+  const sets: string[] = [];
+  const done = new Set<string>();
+  for (const [key, value] of Object.entries(args)) {
+    if (RUN_KEYS.has(key)) continue;
+    const hit = known.get(key);
+    if (!hit) throw new UsageError(`unknown option --${key}${Object.keys(declared).length ? ` (this app takes: ${Object.keys(declared).map((k) => '--' + k).join(', ')})` : ''}`);
+    const [name, o] = hit;
+    if (done.has(name)) continue;
+    done.add(name);
+    const v = Array.isArray(value) ? value[value.length - 1] : value;
+    if (o.type === 'boolean') {
+      if (v === true || v === 'true') sets.push(`${o.set}=${JSON.stringify(o.value ?? true)}`);
+      else if (v === false || v === 'false') { if (o.value === undefined) sets.push(`${o.set}=false`); }
+      else throw new UsageError(`--${name} is a flag; it takes no value`);
+    } else if (o.type === 'number') {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new UsageError(`--${name} must be a number, got '${String(v)}'`);
+      sets.push(`${o.set}=${v}`);
+    } else {
+      if (v === true || v === undefined) throw new UsageError(`--${name} needs a value`);
+      sets.push(`${o.set}=${JSON.stringify(String(v))}`);
+    }
+  }
+  return sets;
+}
+
+function camel(s: string): string {
+  return s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+function reportError(e: unknown): number {
+  if (e instanceof AppFileError || e instanceof GraphError || e instanceof UsageError) {
+    process.stderr.write(`holots: ${e.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (e instanceof OperatorError) {
+    const cause = e.cause instanceof Error && e.cause.stack ? `\n${e.cause.stack}` : '';
+    process.stderr.write(`holots: ${e.message}${cause}\n`);
+    return EXIT_RUNTIME;
+  }
+  process.stderr.write(`holots: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  return EXIT_RUNTIME;
+}

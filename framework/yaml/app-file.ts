@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { ConditionSpec } from '../conditions.ts';
+import { QueuePolicy } from '../queue.ts';
+
+/**
+ * The shape of an app YAML file. The loader validates with these schemas and the JSON Schema for
+ * editors is generated from them (plus each registered operator's params schema), so the two agree.
+ */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENDPOINT = /^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$/;
+export const FLOW_SHORTHAND = /^\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*->\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*$/;
+/** A custom operator type: a path relative to the YAML file, then `#` and the export name. */
+export const CUSTOM_TYPE = /^(\.{1,2}\/|\/)[^#]+#[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+export const FlowShorthand = z.string().regex(FLOW_SHORTHAND, 'a flow is "op.port -> op.port"').describe('"from_op.port -> to_op.port"');
+
+export const FlowLong = z.object({
+  from: z.string().regex(ENDPOINT, 'expected "operator.port"').describe('upstream "operator.port"'),
+  to: z.string().regex(ENDPOINT, 'expected "operator.port"').describe('downstream "operator.port"'),
+  capacity: z.number().int().min(1).optional().describe('queue capacity (default 1)'),
+  policy: QueuePolicy.optional().describe('when full: pop drops the oldest, reject drops the newest, fault fails the app'),
+}).strict();
+
+export const Flow = z.union([FlowShorthand, FlowLong]);
+export type Flow = z.infer<typeof Flow>;
+
+export const OperatorEntry = z.object({
+  type: z.string().min(1).describe('a registered operator type or "./file.ts#ExportName"'),
+  params: z.record(z.string(), z.unknown()).optional().describe('operator parameters (validated by the operator\'s schema)'),
+  conditions: z.array(ConditionSpec).optional().describe('conditions, all of which must hold for the operator to compute'),
+  description: z.string().optional(),
+}).strict();
+export type OperatorEntry = z.infer<typeof OperatorEntry>;
+
+/** A command-line option an app declares, mapped onto a parameter (`holots run app.yaml --port 9000`). */
+export const AppOption = z.object({
+  set: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_.]*$/, 'expected "operator.param"').describe('the "operator.param" this option sets'),
+  type: z.enum(['string', 'number', 'boolean']).default('string'),
+  alias: z.string().optional(),
+  describe: z.string().optional(),
+  /** For a boolean option: the value set when the flag is given (e.g. a log level). */
+  value: z.unknown().optional(),
+}).strict();
+export type AppOption = z.infer<typeof AppOption>;
+
+export const AppFileBase = z.object({
+  $schema: z.string().optional(),
+  name: z.string().regex(IDENTIFIER, 'an identifier').describe('the application name'),
+  description: z.string().optional(),
+  options: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lower-case option name'), AppOption).optional().describe('command-line options of this app'),
+  operators: z.record(z.string().regex(IDENTIFIER, 'an identifier'), OperatorEntry).refine((o) => Object.keys(o).length > 0, 'at least one operator'),
+  flows: z.array(Flow).default([]),
+}).strict();
+export type AppFile = z.infer<typeof AppFileBase>;
+
+export function parseEndpoint(s: string): { op: string; port: string } {
+  const m = ENDPOINT.exec(s.trim())!;
+  return { op: m[1], port: m[2] };
+}
+
+export function normalizeFlow(f: Flow): { from: string; fromPort: string; to: string; toPort: string; capacity?: number; policy?: QueuePolicy } {
+  if (typeof f === 'string') {
+    const m = FLOW_SHORTHAND.exec(f)!;
+    return { from: m[1], fromPort: m[2], to: m[3], toPort: m[4] };
+  }
+  const a = parseEndpoint(f.from);
+  const b = parseEndpoint(f.to);
+  return { from: a.op, fromPort: a.port, to: b.op, toPort: b.port, capacity: f.capacity, policy: f.policy };
+}
