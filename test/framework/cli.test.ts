@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { appJsonSchema } from '../../framework/index.ts';
+import { builtinRegistry } from '../../operators/index.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+function holots(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/holots.js', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('holots run apps/ping/app.yaml exits 0 after 10 messages', () => {
+  const r = holots('run', 'apps/ping/app.yaml');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /received 10 \(10 so far\)/);
+  assert.match(r.err, /received 10 messages/);
+});
+
+test('--track prints the per-path latency table', () => {
+  const r = holots('run', 'apps/ping/app.yaml', '--track', '--log-level', 'warn');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /tx -> rx\s+10\s/);
+});
+
+test('validate exits 2 on a bad field and names it; 0 on a good file', () => {
+  const bad = holots('validate', `${fixtures}bad-param.yaml`);
+  assert.equal(bad.code, 2);
+  const first = bad.err.split('\n')[0];
+  assert.match(first, /bad-param\.yaml:3: operator 'tx' \(PingTxOp\): params\.start: .*expected number/);
+  const good = holots('validate', 'apps/ping/app.yaml');
+  assert.equal(good.code, 0, good.err);
+});
+
+test('graph prints a mermaid flowchart', () => {
+  const r = holots('graph', `${fixtures}custom.yaml`);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.split('\n')[0], 'flowchart LR');
+  assert.match(r.out, /tx -->\|out → in\| scale/);
+  assert.match(r.out, /scale\["scale<br\/>ScaleOp"\]/);
+});
+
+test('operators lists PingTxOp and PingRxOp with ports and params', () => {
+  const r = holots('operators');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /PingTxOp — emits 1, 2, 3/);
+  assert.match(r.out, /outputs: out: number/);
+  assert.match(r.out, /PingRxOp/);
+  const json = JSON.parse(holots('operators', '--json').out) as { name: string }[];
+  assert.ok(json.some((o) => o.name === 'PingTxOp'));
+});
+
+test('a custom TypeScript operator beside the YAML runs through holots run', () => {
+  const r = holots('run', `${fixtures}custom.yaml`, '--set', 'rx.quiet=false');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /received 30 \(3 so far\)/);
+});
+
+test('usage errors exit 2 with one clear line; runtime failures exit 1 naming the operator', () => {
+  const unknown = holots('frobnicate');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err.split('\n')[0], /^holots: Unknown command: frobnicate/);
+  const opt = holots('run', 'apps/ping/app.yaml', '--bogus-option', '1');
+  assert.equal(opt.code, 2);
+  assert.match(opt.err, /unknown option --bogus-option/);
+  const fail = holots('run', `${fixtures}failing.yaml`);
+  assert.equal(fail.code, 1);
+  assert.match(fail.err.split('\n')[0], /^holots: operator 'boom' \(FailingOp\) failed in compute: failing on purpose at 3/);
+});
+
+test('--help and --version answer', () => {
+  const help = holots('--help');
+  assert.equal(help.code, 0);
+  assert.match(help.out, /holots run <app>/);
+  const version = holots('--version');
+  assert.equal(version.out.trim(), JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version);
+});
+
+test('schemas/app.schema.json is generated from the current definitions (fails when stale)', () => {
+  const onDisk = readFileSync(`${root}schemas/app.schema.json`, 'utf8');
+  const fresh = JSON.stringify(appJsonSchema(builtinRegistry()), null, 2) + '\n';
+  assert.equal(onDisk, fresh, 'schemas/app.schema.json is stale: run `npm run schema`');
+});
+
+test('SIGINT stops a running app gracefully: stop() runs and the exit code is 0', async () => {
+  const child = spawn(process.execPath, ['bin/holots.js', 'run', `${fixtures}forever.yaml`], { cwd: root });
+  let err = '';
+  let sent = false; // a second SIGINT means "exit now", so send exactly one
+  child.stderr.on('data', (d) => { err += d; if (!sent && /received 3 \(/.test(err)) { sent = true; child.kill('SIGINT'); } });
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  assert.equal(code, 0, err);
+  assert.match(err, /SIGINT: stopping/);
+  assert.match(err, /received \d+ messages/);
+});
