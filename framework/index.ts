@@ -12,3 +12,4 @@ export * from './application.ts';
 export type { Envelope, ConnectionOptions } from './connection.ts';
 export * from './registry.ts';
 export * from './yaml/index.ts';
+export * from './operator-class.ts';

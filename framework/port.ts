@@ -22,23 +22,26 @@ export interface OutputPortOptions {
   description?: string;
 }
 
+/** Options of either direction; `port()` does not know yet whether it declares an input or an output. */
+export type PortOptions = Omit<InputPortOptions, 'condition'> & Omit<OutputPortOptions, 'condition'> & { condition?: InputCondition | OutputCondition };
+
 /** A port declaration. The phantom fields carry the message type and shape into compute's signature. */
 export interface PortSpec<T, Multi extends boolean = boolean, Optional extends boolean = boolean> {
   readonly type: MessageType<T>;
   readonly multi: Multi;
   readonly optional: Optional;
-  readonly options: InputPortOptions & OutputPortOptions;
+  readonly options: PortOptions;
 }
 
 type IsMulti<O> = O extends { multi: true } ? true : false;
 type IsOptional<O> = O extends { condition: 'none' } ? true : false;
 
 export function port<T>(type: MessageType<T>): PortSpec<T, false, false>;
-export function port<T, const O extends InputPortOptions & OutputPortOptions>(
+export function port<T, const O extends PortOptions>(
   type: MessageType<T>,
   options: O,
 ): PortSpec<T, IsMulti<O>, IsOptional<O>>;
-export function port<T>(type: MessageType<T>, options: InputPortOptions & OutputPortOptions = {}): PortSpec<T> {
+export function port<T>(type: MessageType<T>, options: PortOptions = {}): PortSpec<T> {
   return Object.freeze({
     type,
     multi: options.multi === true,

@@ -6,6 +6,7 @@ import { Application } from '../application.ts';
 import { GraphError } from '../errors.ts';
 import type { Logger, LogLevel } from '../logger.ts';
 import { isOperatorDefinition, type AnyOperatorDefinition } from '../operator.ts';
+import { defineOperatorClass, isOperatorClass } from '../operator-class.ts';
 import type { OperatorRegistry } from '../registry.ts';
 import { AppFileBase, CUSTOM_TYPE, normalizeFlow, type AppFile } from './app-file.ts';
 import { AppFileError } from './app-file-error.ts';
@@ -94,9 +95,10 @@ async function resolveType(type: string, file: string, path: string, opName: str
   } catch (e) {
     throw new AppFileError(path, line, `${where}: cannot load '${modulePath}': ${(e as Error).message.split('\n')[0]}`);
   }
-  const def = mod[exportName];
+  const exported = mod[exportName];
+  const def = isOperatorClass(exported) ? defineOperatorClass(exported) : exported;
   if (!isOperatorDefinition(def)) {
-    const found = Object.keys(mod).filter((k) => isOperatorDefinition(mod[k]));
+    const found = Object.keys(mod).filter((k) => isOperatorDefinition(mod[k]) || isOperatorClass(mod[k]));
     throw new AppFileError(path, line, `${where}: '${modulePath}' has no operator export '${exportName}' (operators it exports: ${found.join(', ') || 'none'})`);
   }
   return def;

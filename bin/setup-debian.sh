@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what holots needs on Debian/Ubuntu, skipping what is already there:
+#   apt: libglfw3 libegl1 libgl1-mesa-dri (GLFW window + EGL headless through koffi), xvfb (window tests),
+#        chromium (end-to-end tests), fonts-dejavu-core (text layers), openssl (test certificates),
+#        python3-aiortc python3-av (the seed stack, for the side-by-side benchmark)
+#   npm: the locked dependencies (npm ci), only when package-lock.json changed since the last install.
+# Install scripts of dependencies stay blocked (package.json "allowScripts"): none is needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libglfw3 libegl1 libgl1-mesa-dri xvfb xauth chromium fonts-dejavu-core openssl python3-aiortc python3-av)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "setup: holots needs Node.js >= 20 (22 or 24 recommended); install it from nodejs.org or your distribution" >&2
+  exit 1
+fi
+
+stamp=node_modules/.holots-lock-hash
+hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund >&2
+  echo "$hash" > "$stamp"
+fi
