@@ -1,0 +1,4 @@
+export * from './stats.ts';
+export * from './table.ts';
+export * from './machine.ts';
+export * from './results.ts';
