@@ -7,7 +7,7 @@ import { AppFileError } from '../yaml/app-file-error.ts';
 import { appJsonSchema } from '../yaml/json-schema.ts';
 import { loadApp } from '../yaml/load-app.ts';
 import type { AppOption } from '../yaml/app-file.ts';
-import { describeOperator, formatOperator } from './describe-operators.ts';
+import { describeOperator, formatOperator, operatorsMarkdown } from './describe-operators.ts';
 import { toMermaid } from './mermaid.ts';
 
 export const EXIT_OK = 0;
@@ -57,16 +57,16 @@ export async function main(argv: string[], options: CliOptions): Promise<number>
       const { app } = await loadApp(args.app, { registry: options.registry, logLevel: 'error' });
       process.stdout.write(toMermaid(app) + '\n');
     })
-    .command('operators', 'list the registered operators with their ports and params', (y) => y.option('json', { type: 'boolean', default: false }), (args) => {
+    .command('operators', 'list the registered operators with their ports and params', (y) => y.option('json', { type: 'boolean', default: false }).option('markdown', { type: 'boolean', default: false }), (args) => {
       const infos = options.registry.list().map(describeOperator);
-      process.stdout.write(args.json ? JSON.stringify(infos, null, 2) + '\n' : infos.map(formatOperator).join('\n\n') + '\n');
+      process.stdout.write(args.json ? JSON.stringify(infos, null, 2) + '\n' : args.markdown ? operatorsMarkdown(infos) : infos.map(formatOperator).join('\n\n') + '\n');
     })
     .command('schema', 'print the JSON Schema of app YAML files', (y) => y.option('write', { type: 'boolean', default: false, describe: `write it to ${options.schemaPath}` }).option('check', { type: 'boolean', default: false, describe: 'exit 1 if the file on disk is stale' }), async (args) => {
       const text = JSON.stringify(appJsonSchema(options.registry), null, 2) + '\n';
       if (args.check) {
         const onDisk = await readFile(options.schemaPath, 'utf8').catch(() => '');
         if (onDisk !== text) {
-          process.stderr.write(`holots: ${options.schemaPath} is stale; run: npm run schema\n`);
+          process.stderr.write(`holots: ${options.schemaPath} is stale; run: npm run docs\n`);
           code = EXIT_RUNTIME;
         }
       } else if (args.write) {

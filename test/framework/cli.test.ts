@@ -83,7 +83,7 @@ test('--help and --version answer', () => {
 test('schemas/app.schema.json is generated from the current definitions (fails when stale)', () => {
   const onDisk = readFileSync(`${root}schemas/app.schema.json`, 'utf8');
   const fresh = JSON.stringify(appJsonSchema(builtinRegistry()), null, 2) + '\n';
-  assert.equal(onDisk, fresh, 'schemas/app.schema.json is stale: run `npm run schema`');
+  assert.equal(onDisk, fresh, 'schemas/app.schema.json is stale: run `npm run docs`');
 });
 
 test('SIGINT stops a running app gracefully: stop() runs and the exit code is 0', async () => {
@@ -95,4 +95,9 @@ test('SIGINT stops a running app gracefully: stop() runs and the exit code is 0'
   assert.equal(code, 0, err);
   assert.match(err, /SIGINT: stopping/);
   assert.match(err, /received \d+ messages/);
+});
+
+test('docs/operators.md is generated from the current registry (fails when stale)', () => {
+  const onDisk = readFileSync(`${root}docs/operators.md`, 'utf8');
+  assert.equal(onDisk, holots('operators', '--markdown').out, 'docs/operators.md is stale: run `npm run docs`');
 });
