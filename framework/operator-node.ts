@@ -88,8 +88,9 @@ export class OperatorNode implements Schedulable {
       this.inputs.push({ name: portName, multi: spec.multi, gating: spec.options.condition !== 'none', connections: [] });
     }
     for (const [portName, spec] of Object.entries(def.outputs)) {
-      this.outputs.push({ name: portName, gating: spec.options.condition !== 'none', connections: [] });
-      this.emitters[portName] = (value, meta) => this.emit(portName, value, meta);
+      const out: OutputPort = { name: portName, gating: spec.options.condition !== 'none', connections: [] };
+      this.outputs.push(out);
+      this.emitters[portName] = (value, meta) => this.emit(out, value, meta);
     }
     this.isLeaf = () => this.outputs.every((o) => o.connections.length === 0);
     const node = this;
@@ -274,9 +275,9 @@ export class OperatorNode implements Schedulable {
     this.runtime.fail(err instanceof OperatorError ? err : new OperatorError(this.name, this.type, 'compute', err));
   }
 
-  private emit(portName: string, value: unknown, extra?: Metadata): void {
+  private emit(port: OutputPort, value: unknown, extra?: Metadata): void {
     if (this.stopped) return;
-    const port = this.outputPort(portName)!;
+    const portName = port.name;
     if (this.runtime.validateMessages) {
       const res = this.def.outputs[portName].type.schema.safeParse(value);
       if (!res.success) {

@@ -12,8 +12,11 @@ export interface Schedulable {
 const SLICE_MS = 8;
 
 export class RunQueue {
-  private items: Schedulable[] = [];
+  // A ring: each Schedulable is in it at most once (the `queued` flag), so it never holds more
+  // than the number of operators and never grows during a drain.
+  private items: (Schedulable | undefined)[] = new Array(16);
   private head = 0;
+  private size = 0;
   private draining = false;
   private yieldPending = false;
   private stopped = false;
@@ -24,7 +27,9 @@ export class RunQueue {
   enqueue(s: Schedulable): void {
     if (s.queued || this.stopped) return;
     s.queued = true;
-    this.items.push(s);
+    if (this.size === this.items.length) this.grow();
+    this.items[(this.head + this.size) & (this.items.length - 1)] = s;
+    this.size++;
   }
 
   /** Enqueue and drain now, unless a drain is already running (it will reach the item). */
@@ -40,8 +45,11 @@ export class RunQueue {
     const deadline = performance.now() + SLICE_MS;
     let n = 0;
     try {
-      while (this.head < this.items.length && !this.stopped) {
-        const s = this.items[this.head++];
+      while (this.size > 0 && !this.stopped) {
+        const s = this.items[this.head]!;
+        this.items[this.head] = undefined;
+        this.head = (this.head + 1) & (this.items.length - 1);
+        this.size--;
         s.queued = false;
         s.step();
         if ((++n & 255) === 0 && performance.now() > deadline) {
@@ -49,8 +57,6 @@ export class RunQueue {
           return;
         }
       }
-      this.items.length = 0;
-      this.head = 0;
     } finally {
       this.draining = false;
     }
@@ -59,11 +65,14 @@ export class RunQueue {
 
   idleHook: (() => void) | undefined;
 
+  private grow(): void {
+    const bigger: (Schedulable | undefined)[] = new Array(this.items.length * 2);
+    for (let i = 0; i < this.size; i++) bigger[i] = this.items[(this.head + i) & (this.items.length - 1)];
+    this.items = bigger;
+    this.head = 0;
+  }
+
   private scheduleYield(onIdle?: () => void): void {
-    if (this.head > 4096) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
     this.yieldPending = true;
     setImmediate(() => {
       this.yieldPending = false;
@@ -73,8 +82,9 @@ export class RunQueue {
 
   stop(): void {
     this.stopped = true;
-    for (let i = this.head; i < this.items.length; i++) this.items[i].queued = false;
-    this.items.length = 0;
+    for (let i = 0; i < this.size; i++) this.items[(this.head + i) & (this.items.length - 1)]!.queued = false;
+    this.items.fill(undefined);
     this.head = 0;
+    this.size = 0;
   }
 }
