@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { Subject } from 'rxjs';
 import { z } from 'zod';
 import { Application, defineOperator, NumberMessage, port, type OperatorContext } from '../framework/index.ts';
-import { describeMachine, formatMarkdownTable, formatTable, median, ns, scaleSummary, si, summarize, writeResults, type Summary } from './lib/index.ts';
+import { describeMachine, formatMarkdownTable, formatTable, median, ns, scaleSummary, si, summarize, writeMarkdown, writeResults, type Summary } from './lib/index.ts';
 
 const CHAINS = [1, 3, 10];
 /** Measured repeats per chain and implementation, after one warm-up repeat that is thrown away. */
@@ -304,10 +304,10 @@ async function main(): Promise<void> {
   console.log(formatTable(...t.latency));
   console.log('\nthroughput (median of repeats; ratio = how many times faster bare rxjs is):');
   console.log(formatTable(...t.throughput));
-  if (markdown) {
-    console.log('\n' + formatMarkdownTable(...t.latency));
-    console.log('\n' + formatMarkdownTable(...t.throughput));
-  }
+  const md = `Per-hop latency (one message in flight):\n\n${formatMarkdownTable(...t.latency)}\n\n` +
+    `Throughput (ratio = how many times faster the bare RxJS chain is):\n\n${formatMarkdownTable(...t.throughput)}`;
+  writeMarkdown('framework', md);
+  if (markdown) console.log('\n' + md);
   const file = writeResults('framework', {
     config: { chains: CHAINS, repeats: REPEATS, latencySamplesPerRepeat: LATENCY_SAMPLES, throughputMessagesPerRepeat: THROUGHPUT_MESSAGES, clockFloorNs: floorMs * 1e6 },
     goals: { hopMedianNs: GOAL_HOP_MEDIAN_NS, ratioToRxjs: GOAL_RATIO_TO_RXJS, throughput3OpsPerSecond: GOAL_THROUGHPUT_3 },

@@ -18,3 +18,14 @@ export function writeResults(name: string, data: unknown): string {
   renameSync(`${file}.tmp`, file);
   return file;
 }
+
+/**
+ * Writes bench/results/<name>.md: the tables as markdown. `npm run bench` (bench/all.ts) pastes it into
+ * docs/benchmarks.md between `<!-- bench:<name> -->` and `<!-- /bench:<name> -->`.
+ */
+export function writeMarkdown(name: string, markdown: string): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${name}.md`);
+  writeFileSync(file, markdown.trimEnd() + '\n');
+  return file;
+}
