@@ -1,0 +1,67 @@
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from '../../framework/index.ts';
+import { bearerAuth } from './auth.ts';
+import { allowCrossOrigin } from './cors.ts';
+import { sendError } from './http-error.ts';
+import { offerRoutes } from './routes/offer.ts';
+import { staticRoutes } from './routes/static.ts';
+import { statsRoutes } from './routes/stats.ts';
+import { whipRoutes } from './routes/whip.ts';
+import type { SignalingQueue } from './signaling-queue.ts';
+
+export interface WebServerOptions {
+  staticDir: string;
+  bodyLimit: number;
+  queue: SignalingQueue;
+  log: Logger;
+  /** PEM contents; HTTPS when given. */
+  tls?: { cert: Buffer; key: Buffer };
+  token?: string;
+  corsOrigin?: string;
+}
+
+export type WebServer = FastifyInstance<HttpServer | HttpsServer>;
+
+/**
+ * Builds the fastify instance: the API (signaling and stats) in its own encapsulated plugin, so its
+ * bearer-token hook and SDP body parsers touch nothing else, and the static page beside it.
+ */
+export async function createWebServer(o: WebServerOptions): Promise<WebServer> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: o.bodyLimit,
+    // Keep-alive connections would otherwise hold the port after stop().
+    forceCloseConnections: true,
+    ...(o.tls ? { https: { cert: o.tls.cert, key: o.tls.key } } : {}),
+  }) as unknown as WebServer;
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode <= 599 ? err.statusCode : 500;
+    if (status >= 500) {
+      o.log.error(`${request.method} ${request.url} failed:`, err);
+      return sendError(reply, status, 'internal server error');
+    }
+    const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `request body larger than ${o.bodyLimit} bytes` : err.message;
+    return sendError(reply, status, message);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, `not found: ${request.method} ${request.url.split('?')[0]}`));
+  app.addHook('onResponse', async (request, reply) => {
+    o.log.debug(`${request.method} ${request.url} -> ${reply.statusCode}`);
+  });
+  if (o.corsOrigin) allowCrossOrigin(app as unknown as FastifyInstance, o.corsOrigin);
+
+  await app.register(async (api) => {
+    const plain = api as unknown as FastifyInstance;
+    if (o.token) api.addHook('onRequest', bearerAuth(o.token));
+    for (const type of ['application/sdp', 'application/trickle-ice-sdpfrag']) {
+      api.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    }
+    offerRoutes(plain, o.queue);
+    whipRoutes(plain, o.queue);
+    statsRoutes(plain, o.queue);
+  });
+  await app.register(async (files) => staticRoutes(files as unknown as FastifyInstance, o.staticDir));
+  return app;
+}
