@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { CODEC_NAMES } from './codecs.ts';
+
+/** WebRTCClientOp's parameters, snake_case as in Holoscan YAML. */
+export const WebRTCClientParams = z.object({
+  ice_servers: z.array(z.string().regex(/^(stun|stuns|turn|turns):/, 'an ICE server URL starts with stun:, stuns:, turn: or turns:'))
+    .default([]).describe('STUN/TURN server URLs; none by default: host candidates serve LAN and loopback'),
+  additional_host_addresses: z.array(z.string()).default(['127.0.0.1'])
+    .describe('extra host candidate addresses; 127.0.0.1 makes loopback peers work (werift skips loopback otherwise)'),
+  codecs: z.array(z.enum(CODEC_NAMES)).min(1).default([...CODEC_NAMES])
+    .refine((c) => new Set(c).size === c.length, 'codecs are listed twice').describe('video codecs to accept, in order of preference'),
+  output_format: z.enum(['yuv420p', 'rgba']).default('yuv420p')
+    .describe('yuv420p: the decoder\'s own planes, no copy; rgba: converted on the CPU with libswscale'),
+  max_sessions: z.number().int().positive().default(4).describe('sessions at once; more are answered 429'),
+  min_bitrate_kbps: z.number().int().nonnegative().default(1000).describe('x-google-min-bitrate in the answer (0: leave out)'),
+  start_bitrate_kbps: z.number().int().nonnegative().default(2500).describe('x-google-start-bitrate in the answer (0: leave out)'),
+  reorder_window_ms: z.number().nonnegative().default(50).describe('how long a sequence gap waits for a late or retransmitted packet'),
+  disconnect_grace_ms: z.number().nonnegative().default(3000).describe('how long ICE may stay disconnected before the session ends'),
+}).strict();
+
+export type WebRTCClientParams = z.output<typeof WebRTCClientParams>;

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { defineOperator, port, type Logger } from '../../framework/index.ts';
+import { Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../messages/index.ts';
+import { LatestFrameSlots } from './latest-frame-slots.ts';
+import { WebRTCClientParams } from './params.ts';
+import { SignalingError, WebRTCSession, type PictureMeta, type SessionOptions } from './session.ts';
+
+interface ClientState {
+  sessions: Map<string, WebRTCSession>;
+  /** Offers being answered: they hold a session place already. */
+  opening: Set<Promise<void>>;
+  slots: LatestFrameSlots<VideoFrame, PictureMeta>;
+  options: SessionOptions;
+  stopped: boolean;
+}
+
+/**
+ * Receives browser (or WHIP publisher) video over WebRTC and emits decoded frames.
+ *
+ * Signaling requests arrive on `signaling` (any source: the web server's `/offer` and WHIP endpoints, a
+ * test); each session decodes on its own and parks its newest picture in a slot, then notifies. A compute
+ * answers what signaling is queued and emits the picture that has waited longest, one per compute, so
+ * every session gets its turn and a full downstream queue simply lets newer pictures replace older ones.
+ */
+export const WebRTCClientOp = defineOperator({
+  name: 'WebRTCClientOp',
+  description: 'WebRTC receiver: answers offers (seed /offer and WHIP), depacketizes and decodes video to VideoFrames',
+  params: WebRTCClientParams,
+  inputs: {
+    // A deep queue: each request must reach us (its reply is awaited by an HTTP client).
+    signaling: port(Signaling, { condition: 'none', capacity: 64, description: 'signaling requests, each with its reply callback' }),
+  },
+  outputs: {
+    output: port(VideoFrame, { description: 'decoded frames; metadata: sessionId, codec, arrivalTime, decodeMs, rtpTimestamp' }),
+  },
+  conditions: [{ type: 'asynchronous' }],
+
+  initialize(ctx): ClientState {
+    const p = ctx.params;
+    return {
+      sessions: new Map(),
+      opening: new Set(),
+      slots: new LatestFrameSlots(),
+      stopped: false,
+      options: {
+        iceServers: p.ice_servers,
+        additionalHostAddresses: p.additional_host_addresses,
+        codecs: p.codecs,
+        outputFormat: p.output_format,
+        minBitrateKbps: p.min_bitrate_kbps || undefined,
+        startBitrateKbps: p.start_bitrate_kbps || undefined,
+        reorderWindowMs: p.reorder_window_ms,
+        disconnectGraceMs: p.disconnect_grace_ms,
+      },
+    };
+  },
+
+  compute({ signaling }, emit, ctx) {
+    const st = ctx.state;
+    if (signaling) {
+      handleRequest(signaling, st, ctx.params.max_sessions, ctx.log, () => ctx.notify());
+      // More requests may be queued behind this one; a message only wakes us once.
+      ctx.notify();
+    }
+    const next = st.slots.take();
+    if (next) emit.output(next.value, { ...next.meta });
+    if (st.slots.size > 0) ctx.notify();
+  },
+
+  async stop(ctx) {
+    const st = ctx.state;
+    st.stopped = true;
+    await Promise.allSettled([...st.opening]);
+    await Promise.allSettled([...st.sessions.values()].map((s) => s.close('application stopping')));
+    st.sessions.clear();
+    st.slots.clear();
+  },
+});
+
+/** Calls `reply` once, whatever happens; an exception in the caller's callback is logged, not thrown. */
+function once(reply: (r: SignalingReply) => void, log: Logger): (r: SignalingReply) => void {
+  let done = false;
+  return (r) => {
+    if (done) return;
+    done = true;
+    try { reply(r); } catch (err) { log.warn(`a signaling reply callback threw: ${(err as Error).message}`); }
+  };
+}
+
+function failure(err: unknown): SignalingReply {
+  if (err instanceof SignalingError) return { ok: false, status: err.status, error: err.message };
+  return { ok: false, status: 500, error: (err as Error)?.message ?? String(err) };
+}
+
+function handleRequest(req: SignalingRequest, st: ClientState, maxSessions: number, log: Logger, notify: () => void): void {
+  const reply = once(req.reply, log);
+  if (st.stopped) { reply({ ok: false, status: 503, error: 'the WebRTC client is stopping' }); return; }
+  const sessionFor = (id: string): WebRTCSession | undefined => {
+    const s = st.sessions.get(id);
+    if (!s) reply({ ok: false, status: 404, error: `no session '${id}'` });
+    return s;
+  };
+  switch (req.kind) {
+    case 'offer':
+    case 'whip-offer': {
+      if (st.sessions.size + st.opening.size >= maxSessions) {
+        reply({ ok: false, status: 429, error: `too many sessions (max_sessions is ${maxSessions})` });
+        return;
+      }
+      const id = randomUUID();
+      const opening = WebRTCSession.open(id, req.sdp, req.kind === 'offer' ? 'complete' : 'host', st.options, {
+        onPicture: (frame, meta) => {
+          const session = st.sessions.get(id);
+          if (!session) return;
+          if (st.slots.put(id, frame, meta)) session.superseded++;
+          notify();
+        },
+        onClosed: (closedId) => {
+          st.sessions.delete(closedId);
+          st.slots.remove(closedId);
+        },
+        log,
+      }).then(
+        async ({ session, answer }) => {
+          if (st.stopped) {
+            await session.close('application stopping');
+            reply({ ok: false, status: 503, error: 'the WebRTC client is stopping' });
+            return;
+          }
+          st.sessions.set(id, session);
+          reply({ ok: true, sessionId: id, sdp: answer });
+        },
+        (err) => reply(failure(err)),
+      ).finally(() => st.opening.delete(opening));
+      st.opening.add(opening);
+      return;
+    }
+    case 'trickle': {
+      const s = sessionFor(req.sessionId);
+      if (s) s.addFragment(req.fragment).then(() => reply({ ok: true, sessionId: s.id }), (err) => reply(failure(err)));
+      return;
+    }
+    case 'candidate': {
+      const s = sessionFor(req.sessionId);
+      if (s) s.addCandidate(req.candidate).then(() => reply({ ok: true, sessionId: s.id }), (err) => reply(failure(err)));
+      return;
+    }
+    case 'close': {
+      const s = sessionFor(req.sessionId);
+      if (s) s.close('closed by the peer').then(() => reply({ ok: true, sessionId: s.id }), (err) => reply(failure(err)));
+      return;
+    }
+    case 'stats':
+      reply({ ok: true, stats: [...st.sessions.values()].map((s) => s.stats()) });
+      return;
+    default:
+      reply({ ok: false, status: 400, error: `unknown signaling request kind '${(req as { kind: unknown }).kind}'` });
+  }
+}

@@ -1,0 +1,241 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { z } from 'zod';
+import { defineOperator, port } from '../../framework/index.ts';
+import { Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../../operators/messages/index.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream=fps=30', '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+];
+
+/** Request shapes without the reply callback, as a page or test sends them. */
+export type PlainRequest = { [K in SignalingRequest['kind']]: Omit<Extract<SignalingRequest, { kind: K }>, 'reply'> }[SignalingRequest['kind']];
+
+/** A graph source that turns test calls into Signaling messages and resolves with their replies. */
+export function makeSignalingInjector() {
+  let notify: (() => void) | null = null;
+  const queue: SignalingRequest[] = [];
+  const op = defineOperator({
+    name: 'SignalingInjector',
+    params: z.object({}).strict(),
+    outputs: { signaling: port(Signaling, { condition: 'none' }) },
+    conditions: [{ type: 'asynchronous' }],
+    start(ctx) { notify = () => ctx.notify(); if (queue.length) ctx.notify(); },
+    compute(_i, emit, ctx) {
+      const next = queue.shift();
+      if (next) emit.signaling(next);
+      if (queue.length) ctx.notify();
+    },
+    stop() { notify = null; },
+  });
+  const send = (req: PlainRequest, timeoutMs = 15_000): Promise<SignalingReply> => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no reply to '${req.kind}' within ${timeoutMs} ms`)), timeoutMs);
+    queue.push({ ...req, reply: (r: SignalingReply) => { clearTimeout(timer); resolve(r); } } as SignalingRequest);
+    notify?.();
+  });
+  return { op, send };
+}
+
+export interface PictureSample {
+  sessionId: string;
+  codec: string;
+  width: number;
+  height: number;
+  format: string;
+  lumaMean: number;
+  lumaStd: number;
+  /** Mean of U and V (yuv420p) or of R, G, B (rgba). */
+  chroma: number[];
+  decodeMs: number;
+  arrivalTime: number;
+  receivedAt: number;
+}
+
+/** Statistics of a picture, computed at once (planes are only valid for a few frames). */
+export function measure(frame: VideoFrame): Pick<PictureSample, 'lumaMean' | 'lumaStd' | 'chroma'> {
+  const step = 4;
+  if (frame.format === 'rgba') {
+    const p = frame.planes[0];
+    let n = 0, r = 0, g = 0, b = 0, y = 0, y2 = 0;
+    for (let row = 0; row < frame.height; row += step) {
+      for (let col = 0; col < frame.width; col += step) {
+        const i = row * p.stride + col * 4;
+        const l = 0.299 * p.data[i] + 0.587 * p.data[i + 1] + 0.114 * p.data[i + 2];
+        r += p.data[i]; g += p.data[i + 1]; b += p.data[i + 2]; y += l; y2 += l * l; n++;
+      }
+    }
+    return { lumaMean: y / n, lumaStd: Math.sqrt(Math.max(0, y2 / n - (y / n) ** 2)), chroma: [r / n, g / n, b / n] };
+  }
+  const [Y, U, V] = frame.planes;
+  let n = 0, s = 0, s2 = 0;
+  for (let row = 0; row < frame.height; row += step) {
+    for (let col = 0; col < frame.width; col += step) { const v = Y.data[row * Y.stride + col]; s += v; s2 += v * v; n++; }
+  }
+  let m = 0, u = 0, v = 0;
+  for (let row = 0; row < frame.height >> 1; row += step) {
+    for (let col = 0; col < frame.width >> 1; col += step) { u += U.data[row * U.stride + col]; v += V.data[row * V.stride + col]; m++; }
+  }
+  return { lumaMean: s / n, lumaStd: Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)), chroma: [u / m, v / m] };
+}
+
+/** Copies a frame (so it outlives the decoder's ring). */
+export function copyFrame(frame: VideoFrame): VideoFrame {
+  return { ...frame, planes: frame.planes.map((p) => ({ data: new Uint8Array(p.data) as typeof p.data, stride: p.stride })) };
+}
+
+/** A sink that measures every picture it gets, keeps a copy of the last one per session, and can run a hook. */
+export function makeFrameSink(opts: { onFrame?: (frame: VideoFrame, meta: Record<string, unknown>) => void } = {}) {
+  const samples: PictureSample[] = [];
+  const last = new Map<string, VideoFrame>();
+  const op = defineOperator({
+    name: 'FrameSink',
+    params: z.object({}).strict(),
+    inputs: { in: port(VideoFrame) },
+    compute({ in: frame }, _e, ctx) {
+      const meta = ctx.metadata as Record<string, unknown>;
+      const sessionId = String(meta.sessionId);
+      samples.push({
+        sessionId, codec: String(meta.codec), width: frame.width, height: frame.height, format: frame.format,
+        decodeMs: Number(meta.decodeMs), arrivalTime: Number(meta.arrivalTime), receivedAt: performance.timeOrigin + performance.now(),
+        ...measure(frame),
+      });
+      last.set(sessionId, copyFrame(frame));
+      opts.onFrame?.(frame, meta);
+    },
+  });
+  return { op, samples, last };
+}
+
+/** Waits until `check` holds, polling; fails with `what` after the timeout. */
+export async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The page the tests and the bench load: camera or canvas time code -> RTCPeerConnection, signaling bridged to Node. */
+export const SENDER_PAGE = String.raw`<!doctype html><meta charset="utf-8"><title>holots webrtc sender</title><body>
+<canvas id="c" style="display:none"></canvas>
+<script>
+window.sessions = {};
+const BITS = 44, BLOCK_ROWS = 1;
+// Time code: Date.now() as 44 black/white blocks across the top of the picture (read back from luma).
+function drawTimeCode(ctx, w, h) {
+  const t = Date.now();
+  ctx.fillStyle = '#808080'; ctx.fillRect(0, 0, w, h);
+  const bw = Math.floor(w / BITS), bh = Math.floor(h / 8);
+  for (let i = 0; i < BITS; i++) {
+    const bit = Math.floor(t / 2 ** (BITS - 1 - i)) % 2;
+    ctx.fillStyle = bit ? '#ffffff' : '#000000';
+    ctx.fillRect(i * bw, 0, bw, bh);
+  }
+}
+async function source(opts) {
+  if (opts.source !== 'timecode') {
+    return navigator.mediaDevices.getUserMedia({ video: { width: { exact: opts.width }, height: { exact: opts.height } } });
+  }
+  const c = document.getElementById('c'); c.width = opts.width; c.height = opts.height;
+  const ctx = c.getContext('2d');
+  const stream = c.captureStream(30);
+  const tick = () => { drawTimeCode(ctx, c.width, c.height); window.__raf = requestAnimationFrame(tick); };
+  // rAF is throttled in headless pages; a timer at 60 Hz keeps the canvas fresh for captureStream(30).
+  window.__tc = setInterval(() => drawTimeCode(ctx, c.width, c.height), 1000 / 60);
+  return stream;
+}
+window.startSession = async (opts) => {
+  const stream = await source(opts);
+  const pc = new RTCPeerConnection();
+  const tr = pc.addTransceiver(stream.getVideoTracks()[0], { direction: 'sendonly', streams: [stream] });
+  if (opts.codec) {
+    const caps = RTCRtpReceiver.getCapabilities('video').codecs;
+    const want = caps.filter((c) => c.mimeType.toLowerCase() === 'video/' + opts.codec.toLowerCase());
+    if (opts.codec === 'H264') want.sort((a, b) => (b.sdpFmtpLine || '').includes('42e01f') - (a.sdpFmtpLine || '').includes('42e01f'));
+    if (opts.codec === 'VP9') want.sort((a, b) => (b.sdpFmtpLine || '').includes('profile-id=0') - (a.sdpFmtpLine || '').includes('profile-id=0'));
+    const rtx = caps.filter((c) => /rtx|red|ulpfec/i.test(c.mimeType));
+    if (!want.length) throw new Error('this Chromium cannot send ' + opts.codec);
+    tr.setCodecPreferences([...want, ...rtx]);
+  }
+  const t0 = performance.now();
+  const offer = await pc.createOffer();
+  await pc.setLocalDescription(offer);
+  if (opts.kind === 'offer') {
+    await new Promise((r) => { if (pc.iceGatheringState === 'complete') r(); pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); });
+  }
+  const tOffer = performance.timeOrigin + performance.now();
+  const res = await window.holotsSignal({ kind: opts.kind || 'offer', sdp: pc.localDescription.sdp });
+  if (!res.ok) return { ok: false, status: res.status, error: res.error };
+  await pc.setRemoteDescription({ type: 'answer', sdp: res.sdp });
+  window.sessions[res.sessionId] = { pc, stream };
+  return { ok: true, sessionId: res.sessionId, offerAt: tOffer, answer: res.sdp, offer: pc.localDescription.sdp };
+};
+window.stopSession = async (id, tellServer = true) => {
+  const s = window.sessions[id];
+  if (s) { s.pc.close(); s.stream.getTracks().forEach((t) => t.stop()); delete window.sessions[id]; }
+  if (window.__tc) { clearInterval(window.__tc); window.__tc = null; }
+  return tellServer ? window.holotsSignal({ kind: 'close', sessionId: id }) : { ok: true };
+};
+window.senderStats = async (id) => {
+  const s = window.sessions[id]; if (!s) return null;
+  const out = [];
+  (await s.pc.getStats()).forEach((r) => { if (r.type === 'outbound-rtp') out.push({ codec: r.codecId, framesEncoded: r.framesEncoded, bytesSent: r.bytesSent, nack: r.nackCount, pli: r.pliCount, targetBitrate: r.targetBitrate, fps: r.framesPerSecond, w: r.frameWidth, h: r.frameHeight, limit: r.qualityLimitationReason }); });
+  return out;
+};
+</script>`;
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Real headless Chromium with the fake camera, on a page served from 127.0.0.1 (a secure context, so
+ * getUserMedia works). `signal` is what the page's `holotsSignal` calls.
+ */
+export async function launchSender(signal: (req: PlainRequest) => Promise<SignalingReply>): Promise<Browser> {
+  const server: Server = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end(SENDER_PAGE); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  const dir = await mkdtemp(join(tmpdir(), 'holots-chromium-'));
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  } catch (err) {
+    server.close();
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`cannot start Chromium at ${CHROMIUM} (apt package 'chromium'): ${(err as Error).message}`);
+  }
+  const page = context.pages()[0] ?? await context.newPage();
+  await page.exposeFunction('holotsSignal', (req: PlainRequest) => signal(req));
+  await page.goto(url);
+  return {
+    context, page, url,
+    async close() {
+      await context.close().catch(() => undefined);
+      await new Promise((r) => server.close(r));
+      server.closeAllConnections?.();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface StartResult { ok: boolean; sessionId?: string; status?: number; error?: string; offerAt?: number; answer?: string; offer?: string }
+
+export function startSession(page: Page, opts: { width: number; height: number; codec?: string; kind?: 'offer' | 'whip-offer'; source?: 'camera' | 'timecode' }): Promise<StartResult> {
+  return page.evaluate((o) => (window as unknown as { startSession(o: unknown): Promise<StartResult> }).startSession(o), opts);
+}
+
+export function stopSession(page: Page, id: string, tellServer = true): Promise<SignalingReply> {
+  return page.evaluate(([i, t]) => (window as unknown as { stopSession(i: string, t: boolean): Promise<SignalingReply> }).stopSession(i, t), [id, tellServer] as const);
+}
