@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { z } from 'zod';
+import { Application, createLogger, defineOperator, port } from '../../framework/index.ts';
+import { VideoFrame } from '../../operators/messages/index.ts';
+import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
+import { WebServerOp } from '../../operators/web-server/index.ts';
+import { send } from './helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream=fps=30', '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection'];
+
+interface SessionStats { id: string; state: string; codec: string | null; width: number; height: number; framesDecoded: number }
+
+/** The last frame size the graph's end saw, to check pictures really travel past the WebRTC operator. */
+function makeFrameProbe(seen: { frames: number; width: number; height: number }) {
+  return defineOperator({
+    name: 'FrameProbe',
+    params: z.object({}).strict(),
+    inputs: { in: port(VideoFrame) },
+    compute({ in: frame }) {
+      seen.frames++;
+      seen.width = frame.width;
+      seen.height = frame.height;
+    },
+  });
+}
+
+/** The seed app's graph without the window: WebServerOp -> WebRTCClientOp -> a frame probe. */
+async function startApp(webrtcParams: Record<string, unknown> = {}) {
+  const seen = { frames: 0, width: 0, height: 0 };
+  const logs: string[] = [];
+  let announce!: (port: number) => void;
+  const listening = new Promise<number>((r) => { announce = r; });
+  const app = new Application('webrtc_video_client', {
+    logger: createLogger('info', 'webrtc_video_client', (line) => {
+      logs.push(line);
+      const m = /holots: open https?:\/\/[^\s/]+:(\d+)\//.exec(line);
+      if (m) announce(Number(m[1]));
+    }),
+  });
+  const server = app.add('web_server', WebServerOp, { params: { host: '127.0.0.1', port: 0 } });
+  const client = app.add('webrtc_client', WebRTCClientOp, { params: webrtcParams as never });
+  const probe = app.add('probe', makeFrameProbe(seen));
+  app.addFlow(server, client, [['signaling', 'signaling']]);
+  app.addFlow(client, probe, [['output', 'in']]);
+  const run = app.run();
+  const portNo = await Promise.race([listening, run.then(() => { throw new Error(`app ended before listening:\n${logs.join('\n')}`); })]);
+  const base = `http://127.0.0.1:${portNo}`;
+  return { app, run, base, seen, logs, async stop() { app.stop(); await run; } };
+}
+
+async function sessions(base: string): Promise<SessionStats[]> {
+  const r = await send(base, 'GET', '/stats');
+  assert.equal(r.status, 200, r.body);
+  return r.json().sessions;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined | null | false;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+const waitState = (page: Page, state: string, timeout = 20_000) => page.waitForSelector(`body[data-state="${state}"]`, { timeout });
+
+describe('the browser page against the real WebRTC operator', () => {
+  let context: BrowserContext;
+  let profile: string;
+  before(async () => {
+    profile = await mkdtemp(join(tmpdir(), 'holots-page-'));
+    try {
+      context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    } catch (err) {
+      throw new Error(`cannot start Chromium at ${CHROMIUM} (apt package 'chromium'): ${(err as Error).message}`);
+    }
+  });
+  after(async () => {
+    await context?.close();
+    await rm(profile, { recursive: true, force: true });
+  });
+
+  test('640x480 VP8: Start streams and /stats shows decoded frames; Stop ends the session; Start again resumes', async () => {
+    const a = await startApp();
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      await page.goto(`${a.base}/`);
+      await waitState(page, 'idle');
+      assert.equal(await page.isDisabled('#stop'), true);
+      assert.equal(await page.$eval('#video-codec option[value="VP8/90000"]', (o) => (o as HTMLOptionElement).hidden), false, 'this Chromium can send VP8');
+      await page.selectOption('#video-resolution', '640x480');
+      await page.selectOption('#video-codec', 'VP8/90000');
+
+      await page.click('#start');
+      await waitState(page, 'streaming');
+      const first = await waitFor('a VP8 640x480 session with decoded frames', async () => (await sessions(a.base)).find((s) => s.framesDecoded >= 15));
+      assert.equal(first.codec, 'VP8');
+      assert.equal(first.width, 640);
+      assert.equal(first.height, 480);
+      assert.ok(a.seen.frames > 0 && a.seen.width === 640 && a.seen.height === 480, `frames reached the end of the graph: ${JSON.stringify(a.seen)}`);
+      // The page's own getStats view agrees.
+      await page.waitForFunction(() => document.getElementById('stat-codec')?.textContent === 'VP8', undefined, { timeout: 5000 });
+      assert.equal(await page.textContent('#stat-resolution'), '640×480');
+      assert.equal(await page.textContent('#stat-session'), first.id);
+      assert.equal(await page.$eval('#preview', (v) => (v as HTMLVideoElement).srcObject !== null), true, 'local preview shows the camera');
+
+      await page.click('#stop');
+      await waitState(page, 'idle');
+      await waitFor('the session to close on the server', async () => (await sessions(a.base)).length === 0, 5000);
+      assert.equal(await page.$eval('#preview', (v) => (v as HTMLVideoElement).srcObject), null);
+
+      await page.click('#start');
+      await waitState(page, 'streaming');
+      const second = await waitFor('a second session with decoded frames', async () => (await sessions(a.base)).find((s) => s.framesDecoded >= 15));
+      assert.notEqual(second.id, first.id, 'Start makes a new session');
+      assert.equal(second.codec, 'VP8');
+      await page.click('#stop');
+      await waitState(page, 'idle');
+      await waitFor('the second session to close', async () => (await sessions(a.base)).length === 0, 5000);
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await page.close();
+      await a.stop();
+    }
+  });
+
+  test('a codec the server refuses shows the server\'s error text', async () => {
+    const a = await startApp({ codecs: ['VP9'] });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${a.base}/`);
+      await page.selectOption('#video-codec', 'VP8/90000');
+      await page.click('#start');
+      await waitState(page, 'error');
+      const message = await page.textContent('#message');
+      assert.match(message ?? '', /The server answered 4\d\d: \S+/);
+      assert.equal(await page.isEnabled('#start'), true, 'Start can be pressed again');
+      assert.equal(await page.isDisabled('#stop'), true);
+      assert.deepEqual(await sessions(a.base), []);
+    } finally {
+      await page.close();
+      await a.stop();
+    }
+  });
+
+  test('a server that went away is reported as unreachable', async () => {
+    const a = await startApp();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${a.base}/`);
+      await waitState(page, 'idle');
+    } finally {
+      await a.stop();
+    }
+    try {
+      await page.click('#start');
+      await waitState(page, 'error');
+      assert.match((await page.textContent('#message')) ?? '', /Cannot reach the holots server at http:\/\/127\.0\.0\.1:\d+/);
+      assert.equal(await page.$eval('#preview', (v) => (v as HTMLVideoElement).srcObject), null, 'the camera is released');
+    } finally {
+      await page.close();
+    }
+  });
+});
