@@ -1,4 +1,4 @@
-import { dePacketizeRtpPackets, type RtpPacket } from 'werift';
+import { AV1RtpPayload, dePacketizeRtpPackets, Vp8RtpPayload, Vp9RtpPayload, type RtpPacket } from 'werift';
 import type { CodecInfo } from './codecs.ts';
 
 /** One compressed picture, ready for the decoder. */
@@ -195,7 +195,8 @@ export class FrameAssembler {
       }
       this.frame = [];
       this.frameTimestamp = ts;
-      this.frameBroken = this.breakNext;
+      // After a gap (or on joining), trust the frame only if its first packet is a frame's first.
+      this.frameBroken = this.breakNext && !startsFrame(this.codec, packet.payload);
       this.breakNext = false;
     } else {
       // The gap fell inside this frame (already marked broken), not before the next one.
@@ -244,5 +245,24 @@ export class FrameAssembler {
     }
     this.stats.framesAssembled++;
     this.onFrame({ data: assembled.data, keyframe: assembled.isKeyframe, rtpTimestamp: packets[0].header.timestamp, arrivalTime: this.lastArrival, packets: packets.length });
+  }
+}
+
+/** Whether an RTP payload is the first packet of a frame, read with werift's payload parsers. */
+export function startsFrame(codec: CodecInfo, payload: Buffer): boolean {
+  try {
+    switch (codec.name) {
+      case 'VP8': { const p = Vp8RtpPayload.deSerialize(payload); return p.sBit === 1 && p.pid === 0; }
+      case 'VP9': return Vp9RtpPayload.deSerialize(payload).bBit === 1;
+      case 'H264': {
+        const nal = payload[0] & 0x1f;
+        // FU-A carries its start bit; single NAL units and STAP-A begin a NAL unit.
+        if (nal === 28 || nal === 29) return (payload[1] & 0x80) !== 0;
+        return nal >= 1 && nal <= 24;
+      }
+      case 'AV1': return AV1RtpPayload.deSerialize(payload).zBit_RtpStartsWithFragment === 0;
+    }
+  } catch {
+    return false;
   }
 }
