@@ -12,7 +12,10 @@ import { WebServerOp } from '../../operators/web-server/index.ts';
 import { send } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+const INSECURE_HOST = 'holots-insecure.test';
+const CHROMIUM_ARGS = [
+  // A name that maps to loopback but is not 'localhost': the browser treats its http:// origin as insecure.
+  `--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`,'--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream=fps=30', '--use-fake-ui-for-media-stream',
   '--allow-loopback-in-peer-connection'];
 
@@ -137,6 +140,33 @@ describe('the browser page against the real WebRTC operator', () => {
     }
   });
 
+  test('the codec choice reaches the server: every other codec this browser can send, at 320x240', async () => {
+    const a = await startApp();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${a.base}/`);
+      await waitState(page, 'idle');
+      const offered = await page.$$eval('#video-codec option', (os) => os.filter((o) => !(o as HTMLOptionElement).hidden && o.getAttribute('value') !== 'default').map((o) => o.getAttribute('value')!));
+      assert.ok(offered.includes('VP9/90000'), `Chromium sends VP9; the page offered ${offered.join(', ')}`);
+      await page.selectOption('#video-resolution', '320x240');
+      for (const value of offered.filter((v) => v !== 'VP8/90000')) {
+        const name = value.split('/')[0];
+        await page.selectOption('#video-codec', value);
+        await page.click('#start');
+        await waitState(page, 'streaming');
+        const s = await waitFor(`a ${name} session with decoded frames`, async () => (await sessions(a.base)).find((x) => x.framesDecoded >= 5));
+        assert.equal(s.codec, name);
+        assert.deepEqual([s.width, s.height], [320, 240]);
+        await page.click('#stop');
+        await waitState(page, 'idle');
+        await waitFor('the session to close', async () => (await sessions(a.base)).length === 0, 5000);
+      }
+    } finally {
+      await page.close();
+      await a.stop();
+    }
+  });
+
   test('a codec the server refuses shows the server\'s error text', async () => {
     const a = await startApp({ codecs: ['VP9'] });
     const page = await context.newPage();
@@ -172,6 +202,51 @@ describe('the browser page against the real WebRTC operator', () => {
       assert.equal(await page.$eval('#preview', (v) => (v as HTMLVideoElement).srcObject), null, 'the camera is released');
     } finally {
       await page.close();
+    }
+  });
+
+  test('an insecure origin explains the two remedies and keeps Start disabled', async () => {
+    const a = await startApp();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${a.base.replace('127.0.0.1', INSECURE_HOST)}/`);
+      await waitState(page, 'error');
+      assert.equal(await page.evaluate(() => window.isSecureContext), false);
+      const message = (await page.textContent('#message')) ?? '';
+      assert.match(message, /not consider secure/);
+      assert.match(message, /--cert-file MyCertificate\.crt --key-file MyKey\.key/);
+      assert.match(message, /unsafely-treat-insecure-origin-as-secure/);
+      assert.ok(message.includes(`http://${INSECURE_HOST}:`), message);
+      assert.equal(await page.isDisabled('#start'), true);
+    } finally {
+      await page.close();
+      await a.stop();
+    }
+  });
+});
+
+describe('camera permission refused', () => {
+  test('NotAllowedError gets a clear message and no session is opened', async () => {
+    const a = await startApp();
+    // Without --use-fake-ui-for-media-stream nobody can answer the permission prompt: headless Chromium refuses.
+    let browser;
+    try {
+      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS.filter((f) => f !== '--use-fake-ui-for-media-stream') });
+    } catch (err) {
+      await a.stop();
+      throw new Error(`cannot start Chromium at ${CHROMIUM} (apt package 'chromium'): ${(err as Error).message}`);
+    }
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${a.base}/`);
+      await waitState(page, 'idle');
+      await page.click('#start');
+      await waitState(page, 'error');
+      assert.match((await page.textContent('#message')) ?? '', /Camera access was denied/);
+      assert.deepEqual(await sessions(a.base), []);
+    } finally {
+      await browser.close();
+      await a.stop();
     }
   });
 });
