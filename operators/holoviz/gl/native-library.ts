@@ -67,9 +67,16 @@ export function bindTable<T extends SigTable>(src: LibrarySource, table: T): Bou
 }
 
 /** Binds a function pointer obtained at run time (eglGetProcAddress) with the same table syntax. */
+const protos = new Map<string, KoffiModule.TypeObject>();
+
 export function bindPointer<F extends (...args: any[]) => any>(name: string, ptr: unknown, s: Sig<F>): F {
   if (!ptr) throw new Error(`function ${name} is not available`);
-  const open = s.proto.indexOf('(');
-  const proto = koffi.proto(`${s.proto.slice(0, open).trim()} ${name}_t${s.proto.slice(open)}`);
+  let proto = protos.get(name);
+  if (!proto) {
+    const open = s.proto.indexOf('(');
+    // koffi type names are process-global: declare each prototype once.
+    proto = koffi.proto(`${s.proto.slice(0, open).trim()} ${name}_t${s.proto.slice(open)}`);
+    protos.set(name, proto);
+  }
   return koffi.decode(ptr, proto) as F;
 }

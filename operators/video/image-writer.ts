@@ -1,0 +1,47 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { z } from 'zod';
+import { defineOperator, port } from '../../framework/index.ts';
+import { VideoFrame } from '../messages/index.ts';
+import { frameToRgba } from './frame-to-rgb.ts';
+
+export const ImageWriterParams = z.object({
+  directory: z.string().min(1).describe('where the PNG files go (created if missing)'),
+  prefix: z.string().default('frame_').describe('file names are <prefix><6-digit index>.png'),
+  every: z.number().int().positive().default(1).describe('write every Nth frame'),
+  max_count: z.number().int().nonnegative().default(0).describe('stop writing after this many files (0: no limit)'),
+}).strict();
+
+/** Encodes a frame as PNG (RGB, converted on the CPU from any pixel format). */
+export function encodePng(frame: VideoFrame): Buffer {
+  const rgba = frameToRgba(frame);
+  const png = new PNG({ width: frame.width, height: frame.height, colorType: 2, inputColorType: 6, inputHasAlpha: true });
+  png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
+  return PNG.sync.write(png, { colorType: 2, inputColorType: 6, inputHasAlpha: true });
+}
+
+/** Writes incoming frames as PNG files; handy to look at what a graph produces without a window. */
+export const ImageWriterOp = defineOperator({
+  name: 'ImageWriterOp',
+  description: 'writes incoming frames as PNG files (every Nth, up to max_count)',
+  params: ImageWriterParams,
+  inputs: { in: port(VideoFrame) },
+  initialize: () => ({ seen: 0, written: 0, files: [] as string[], dirReady: false }),
+  async compute({ in: frame }, _emit, ctx) {
+    const s = ctx.state;
+    const p = ctx.params;
+    const n = s.seen++;
+    if (n % p.every !== 0) return;
+    if (p.max_count > 0 && s.written >= p.max_count) { ctx.disable(); return; }
+    if (!s.dirReady) { await mkdir(p.directory, { recursive: true }); s.dirReady = true; }
+    const file = join(p.directory, `${p.prefix}${String(s.written).padStart(6, '0')}.png`);
+    await writeFile(file, encodePng(frame));
+    s.written++;
+    s.files.push(file);
+    if (p.max_count > 0 && s.written >= p.max_count) ctx.disable();
+  },
+  stop(ctx) {
+    ctx.log.info(`wrote ${ctx.state.written} PNG files to ${ctx.params.directory}`);
+  },
+});
