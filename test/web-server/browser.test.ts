@@ -36,7 +36,7 @@ function makeFrameProbe(seen: { frames: number; width: number; height: number })
 }
 
 /** The seed app's graph without the window: WebServerOp -> WebRTCClientOp -> a frame probe. */
-async function startApp(webrtcParams: Record<string, unknown> = {}) {
+async function startApp(webrtcParams: Record<string, unknown> = {}, serverParams: Record<string, unknown> = {}) {
   const seen = { frames: 0, width: 0, height: 0 };
   const logs: string[] = [];
   let announce!: (port: number) => void;
@@ -48,7 +48,7 @@ async function startApp(webrtcParams: Record<string, unknown> = {}) {
       if (m) announce(Number(m[1]));
     }),
   });
-  const server = app.add('web_server', WebServerOp, { params: { host: '127.0.0.1', port: 0 } });
+  const server = app.add('web_server', WebServerOp, { params: { host: '127.0.0.1', port: 0, ...serverParams } as never });
   const client = app.add('webrtc_client', WebRTCClientOp, { params: webrtcParams as never });
   const probe = app.add('probe', makeFrameProbe(seen));
   app.addFlow(server, client, [['signaling', 'signaling']]);
@@ -161,6 +161,33 @@ describe('the browser page against the real WebRTC operator', () => {
         await waitState(page, 'idle');
         await waitFor('the session to close', async () => (await sessions(a.base)).length === 0, 5000);
       }
+    } finally {
+      await page.close();
+      await a.stop();
+    }
+  });
+
+  test('with a token, the page opened as /#token=... streams; without it the server\'s 401 is shown', async () => {
+    const a = await startApp({}, { token: 'page-token' });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${a.base}/`);
+      await page.click('#start');
+      await waitState(page, 'error');
+      assert.match((await page.textContent('#message')) ?? '', /The server answered 401: missing bearer token/);
+      await page.goto(`${a.base}/#token=page-token`);
+      await page.reload();
+      await waitState(page, 'idle');
+      await page.click('#start');
+      await waitState(page, 'streaming');
+      const auth = { headers: { authorization: 'Bearer page-token' } };
+      await waitFor('a session with decoded frames', async () => {
+        const r = await send(a.base, 'GET', '/stats', auth);
+        return r.json().sessions.find((s: SessionStats) => s.framesDecoded >= 5);
+      });
+      await page.click('#stop');
+      await waitState(page, 'idle');
+      await waitFor('the session to close', async () => (await send(a.base, 'GET', '/stats', auth)).json().sessions.length === 0, 5000);
     } finally {
       await page.close();
       await a.stop();

@@ -51,6 +51,17 @@ describe('seed /offer protocol and WHIP, answered by a werift operator in the gr
     assert.ok(!(await send(h.base, 'GET', '/stats')).json().sessions.some((s: { id: string }) => s.id === id));
   });
 
+  test('a burst of concurrent candidates all arrive, in a capacity-1 flow', async () => {
+    const r = await send(h.base, 'POST', '/offer', json({ sdp: offer.sdp, type: 'offer' }));
+    const id = r.json().session_id as string;
+    const before = h.seen.length;
+    const replies = await Promise.all(Array.from({ length: 30 }, (_, i) =>
+      send(h.base, 'POST', `/offer/${id}/candidate`, json({ candidate: `candidate:${i} 1 udp 2116026367 127.0.0.1 ${50000 + i} typ host`, sdpMid: '0', sdpMLineIndex: 0 }))));
+    assert.deepEqual(replies.map((x) => x.status), Array(30).fill(204));
+    assert.deepEqual(h.seen.slice(before), Array(30).fill(`candidate:${id}`));
+    assert.equal((await send(h.base, 'DELETE', `/offer/${id}`)).status, 200);
+  });
+
   test('bad /offer input: 400 malformed JSON, not SDP, no video, wrong type; 415; 413; 404; 405', async () => {
     const before = h.seen.length;
     const cases: [string, Promise<import('./helpers.ts').Response>, number, RegExp][] = [
