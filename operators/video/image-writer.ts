@@ -33,13 +33,13 @@ export const ImageWriterOp = defineOperator({
     const p = ctx.params;
     const n = s.seen++;
     if (n % p.every !== 0) return;
-    if (p.max_count > 0 && s.written >= p.max_count) { ctx.disable(); return; }
+    // Past max_count frames are still consumed (and dropped): disabling would stall the upstream.
+    if (p.max_count > 0 && s.written >= p.max_count) return;
     if (!s.dirReady) { await mkdir(p.directory, { recursive: true }); s.dirReady = true; }
     const file = join(p.directory, `${p.prefix}${String(s.written).padStart(6, '0')}.png`);
     await writeFile(file, encodePng(frame));
     s.written++;
     s.files.push(file);
-    if (p.max_count > 0 && s.written >= p.max_count) ctx.disable();
   },
   stop(ctx) {
     ctx.log.info(`wrote ${ctx.state.written} PNG files to ${ctx.params.directory}`);

@@ -120,24 +120,6 @@ export class GlfwWindowProvider implements ContextProvider {
     this.glfw.glfwSwapBuffers(this.window);
   }
 
-  /**
-   * Reads what the window shows (its front buffer after the last swap), top row first, RGBA. For
-   * tests and screenshots, not the hot path.
-   */
-  readWindow(out?: Uint8Array): { width: number; height: number; data: Uint8Array } {
-    const { width, height } = this.framebufferSize();
-    const gl = this.gl;
-    const data = out ?? new Uint8Array(width * height * 4);
-    const raw = new Uint8Array(width * height * 4);
-    gl.glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
-    gl.glReadBuffer(0x0404 /* GL_FRONT */);
-    gl.glReadPixels(0, 0, width, height, 0x1908 /* GL_RGBA */, 0x1401 /* GL_UNSIGNED_BYTE */, raw);
-    gl.glReadBuffer(GL_BACK);
-    const row = width * 4;
-    for (let y = 0; y < height; y++) data.set(raw.subarray((height - 1 - y) * row, (height - y) * row), y * row);
-    return { width, height, data };
-  }
-
   pollEvents(): void {
     if (this.window) this.glfw.glfwPollEvents();
   }
