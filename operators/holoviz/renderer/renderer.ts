@@ -57,7 +57,7 @@ export class Renderer {
   private drawOrder: Layer[] = [];
   private orderDirty = false;
   private nextOrder = 0;
-  private readonly imagePrograms = new Map<VideoFrame['format'], ImageProgram>();
+  private readonly imagePrograms = new Map<string, ImageProgram>();
   private readonly geometryProgram: number;
   private readonly geo: { size: number; pointSize: number; color: number; mode: number; atlas: number };
   private readonly vaos = new Uint32Array(2); // [0]: image quads (no attributes), [1]: geometry
@@ -175,8 +175,12 @@ export class Renderer {
     }
     gl.glBindFramebuffer(GL_FRAMEBUFFER, this.framebuffer);
     gl.glViewport(0, 0, this.width, this.height);
-    gl.glClearColor(0, 0, 0, 1);
-    gl.glClear(GL_COLOR_BUFFER_BIT);
+    // An opaque picture at the bottom covers every pixel: clearing first would be a wasted full pass.
+    const bottom = this.drawOrder[0];
+    if (!(bottom && bottom.type === 'color' && bottom.frame && bottom.frame.format !== 'rgba' && bottom.style.opacity >= 1)) {
+      gl.glClearColor(0, 0, 0, 1);
+      gl.glClear(GL_COLOR_BUFFER_BIT);
+    }
     gl.glEnable(GL_BLEND);
     // Color blends by alpha; the target's alpha accumulates coverage so the read-back stays opaque.
     gl.glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
@@ -202,8 +206,12 @@ export class Renderer {
       }
       layer.uploaded = true;
     }
-    const prog = this.imageProgram(frame.format);
+    const direct = frame.width === this.width && frame.height === this.height;
+    const prog = this.imageProgram(frame.format, direct);
     gl.glUseProgram(prog.program);
+    // An opaque picture over whatever is below needs no blending (saves reading the target back).
+    const opaque = layer.style.opacity >= 1 && frame.format !== 'rgba';
+    if (opaque) gl.glDisable(GL_BLEND);
     gl.glUniform1f(prog.opacity, layer.style.opacity);
     if (frame.format === 'yuv420p' || frame.format === 'nv12') {
       const m = this.matrices.get(`${frame.colorSpace ?? 'bt601'}/${frame.colorRange ?? 'limited'}`)!;
@@ -217,14 +225,16 @@ export class Renderer {
     gl.glActiveTexture(GL_TEXTURE0);
     gl.glBindVertexArray(this.vaos[0]);
     gl.glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
+    if (opaque) gl.glEnable(GL_BLEND);
   }
 
-  private imageProgram(format: VideoFrame['format']): ImageProgram {
-    let p = this.imagePrograms.get(format);
+  private imageProgram(format: VideoFrame['format'], direct: boolean): ImageProgram {
+    const key = `${format}/${direct}`;
+    let p = this.imagePrograms.get(key);
     if (p) return p;
     if (!(format in IMAGE_FORMAT_IDS)) throw new Error(`unsupported pixel format '${format}'`);
     const gl = this.gl;
-    const program = createProgram(gl, `holoviz image (${format})`, IMAGE_VERTEX, imageFragment(format));
+    const program = createProgram(gl, `holoviz image (${format})`, IMAGE_VERTEX, imageFragment(format, direct));
     gl.glUseProgram(program);
     for (let i = 0; i < 3; i++) gl.glUniform1i(gl.glGetUniformLocation(program, `u_plane${i}`), i);
     p = {
@@ -233,7 +243,7 @@ export class Renderer {
       matrix: gl.glGetUniformLocation(program, 'u_yuv_matrix'),
       offset: gl.glGetUniformLocation(program, 'u_yuv_offset'),
     };
-    this.imagePrograms.set(format, p);
+    this.imagePrograms.set(key, p);
     return p;
   }
 

@@ -17,9 +17,15 @@ void main() {
 }
 `;
 
-export function imageFragment(format: keyof typeof IMAGE_FORMAT_IDS): string {
+/**
+ * The image shader for one format. `direct`: the frame has the render target's size, so each
+ * fragment reads its own texel with texelFetch (chroma: the texel covering it) and skips filtering,
+ * which is most of the cost on a software rasterizer such as llvmpipe.
+ */
+export function imageFragment(format: keyof typeof IMAGE_FORMAT_IDS, direct: boolean): string {
   return `#version 330 core
 #define FORMAT ${IMAGE_FORMAT_IDS[format]}
+#define DIRECT ${direct ? 1 : 0}
 in vec2 v_uv;
 out vec4 o_color;
 uniform sampler2D u_plane0;
@@ -28,20 +34,27 @@ uniform sampler2D u_plane2;
 uniform mat3 u_yuv_matrix;   // YUV (offset removed, 0..1 scale) to RGB, range scaling folded in
 uniform vec3 u_yuv_offset;
 uniform float u_opacity;
+#if DIRECT
+#define LUMA(t) texelFetch(t, ivec2(gl_FragCoord.xy), 0)
+#define CHROMA(t) texelFetch(t, ivec2(gl_FragCoord.xy) >> 1, 0)
+#else
+#define LUMA(t) texture(t, v_uv)
+#define CHROMA(t) texture(t, v_uv)
+#endif
 void main() {
   vec4 c;
 #if FORMAT == 0
-  c = texture(u_plane0, v_uv);
+  c = LUMA(u_plane0);
 #elif FORMAT == 1
-  c = vec4(texture(u_plane0, v_uv).rgb, 1.0);
+  c = vec4(LUMA(u_plane0).rgb, 1.0);
 #elif FORMAT == 2
-  c = vec4(vec3(texture(u_plane0, v_uv).r), 1.0);
+  c = vec4(vec3(LUMA(u_plane0).r), 1.0);
 #else
-  float y = texture(u_plane0, v_uv).r;
+  float y = LUMA(u_plane0).r;
 #if FORMAT == 3
-  vec2 cbcr = vec2(texture(u_plane1, v_uv).r, texture(u_plane2, v_uv).r);
+  vec2 cbcr = vec2(CHROMA(u_plane1).r, CHROMA(u_plane2).r);
 #else
-  vec2 cbcr = texture(u_plane1, v_uv).rg;
+  vec2 cbcr = CHROMA(u_plane1).rg;
 #endif
   c = vec4(clamp(u_yuv_matrix * (vec3(y, cbcr) - u_yuv_offset), 0.0, 1.0), 1.0);
 #endif
