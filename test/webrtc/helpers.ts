@@ -239,3 +239,22 @@ export function startSession(page: Page, opts: { width: number; height: number; 
 export function stopSession(page: Page, id: string, tellServer = true): Promise<SignalingReply> {
   return page.evaluate(([i, t]) => (window as unknown as { stopSession(i: string, t: boolean): Promise<SignalingReply> }).stopSession(i, t), [id, tellServer] as const);
 }
+
+/** Reads the page's canvas time code (Date.now() as 44 black/white blocks in the top eighth) from the luma plane. */
+export function readTimeCode(frame: VideoFrame): { ms: number; clean: boolean } {
+  const BITS = 44;
+  const bw = Math.floor(frame.width / BITS), bh = Math.floor(frame.height / 8);
+  const Y = frame.planes[0];
+  let ms = 0;
+  let clean = true;
+  for (let i = 0; i < BITS; i++) {
+    const v = Y.data[(bh >> 1) * Y.stride + i * bw + (bw >> 1)];
+    // Black is ~16 and white ~235 in limited range; anything in between means a damaged picture.
+    if (v > 60 && v < 190) clean = false;
+    ms = ms * 2 + (v > 128 ? 1 : 0);
+  }
+  // The grey field below the code (#808080 -> Y ~126).
+  const field = Y.data[(frame.height >> 1) * Y.stride + (frame.width >> 1)];
+  if (Math.abs(field - 126) > 12) clean = false;
+  return { ms, clean };
+}
