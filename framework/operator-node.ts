@@ -158,6 +158,11 @@ export class OperatorNode implements Schedulable {
       if (p.connections.length === 0) return true;
       if (p.connections.every((c) => c.queue.empty && finished(c.from))) return true;
     }
+    // Blocked for good: a gating output's queue is full and its consumer will never take from it.
+    for (const p of this.outputs) {
+      if (!p.gating) continue;
+      if (p.connections.some((c) => c.queue.full && finished(c.to))) return true;
+    }
     return false;
   }
 

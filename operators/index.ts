@@ -1,9 +1,13 @@
 import { OperatorRegistry } from '../framework/index.ts';
+import { HolovizOp } from './holoviz/index.ts';
 import { PingRxOp, PingTxOp } from './ping/index.ts';
+import { ImageWriterOp, TestPatternOp } from './video/index.ts';
+import { WebRTCClientOp } from './webrtc/index.ts';
+import { WebServerOp } from './web-server/index.ts';
 
-export { PingRxOp, PingTxOp };
+export { HolovizOp, ImageWriterOp, PingRxOp, PingTxOp, TestPatternOp, WebRTCClientOp, WebServerOp };
 
 /** Every operator that ships with holots, by the name YAML uses. */
 export function builtinRegistry(): OperatorRegistry {
-  return new OperatorRegistry().register(PingTxOp, PingRxOp);
+  return new OperatorRegistry().register(PingTxOp, PingRxOp, TestPatternOp, ImageWriterOp, HolovizOp, WebServerOp, WebRTCClientOp);
 }

@@ -100,11 +100,13 @@ interface RunArgs {
 }
 
 async function runCommand(args: RunArgs, options: CliOptions): Promise<number> {
-  const logLevel = isLogLevel(args.logLevel) ? args.logLevel : 'info';
+  let logLevel: LogLevel = isLogLevel(args.logLevel) ? args.logLevel : 'info';
   const sets = [...args.set];
   // App-declared options come first so an explicit --set still wins.
   const { spec: declared } = await loadApp(args.app, { registry: options.registry, logLevel: 'error' });
-  sets.unshift(...appOptionSets(declared.options ?? {}, args));
+  const fromOptions = appOptionSets(declared.options ?? {}, args);
+  sets.unshift(...fromOptions.sets);
+  if (fromOptions.logLevel) logLevel = fromOptions.logLevel;
   const { app } = await loadApp(args.app, { registry: options.registry, set: sets, logLevel });
   const onCrash = (err: unknown) => {
     app.log.error(`uncaught error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
@@ -122,7 +124,8 @@ async function runCommand(args: RunArgs, options: CliOptions): Promise<number> {
 }
 
 /** Turns `--port 9000` into `web_server.port=9000` for the options an app declares; rejects unknown ones. */
-function appOptionSets(declared: Record<string, AppOption>, args: RunArgs): string[] {
+function appOptionSets(declared: Record<string, AppOption>, args: RunArgs): { sets: string[]; logLevel?: LogLevel } {
+  let logLevel: LogLevel | undefined;
   const known = new Map<string, [string, AppOption]>();
   for (const [name, o] of Object.entries(declared)) {
     known.set(name, [name, o]);
@@ -139,7 +142,10 @@ function appOptionSets(declared: Record<string, AppOption>, args: RunArgs): stri
     if (done.has(name)) continue;
     done.add(name);
     const v = Array.isArray(value) ? value[value.length - 1] : value;
-    if (o.type === 'boolean') {
+    if (o.log_level) {
+      if (v !== true && v !== false) throw new UsageError(`--${name} is a flag; it takes no value`);
+      if (v) logLevel = o.log_level;
+    } else if (o.type === 'boolean') {
       if (v === true || v === 'true') sets.push(`${o.set}=${JSON.stringify(o.value ?? true)}`);
       else if (v === false || v === 'false') { if (o.value === undefined) sets.push(`${o.set}=false`); }
       else throw new UsageError(`--${name} is a flag; it takes no value`);
@@ -151,7 +157,7 @@ function appOptionSets(declared: Record<string, AppOption>, args: RunArgs): stri
       sets.push(`${o.set}=${JSON.stringify(String(v))}`);
     }
   }
-  return sets;
+  return { sets, logLevel };
 }
 
 function camel(s: string): string {

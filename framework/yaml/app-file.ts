@@ -34,13 +34,15 @@ export type OperatorEntry = z.infer<typeof OperatorEntry>;
 
 /** A command-line option an app declares, mapped onto a parameter (`holots run app.yaml --port 9000`). */
 export const AppOption = z.object({
-  set: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_.]*$/, 'expected "operator.param"').describe('the "operator.param" this option sets'),
+  set: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_.]*$/, 'expected "operator.param"').optional().describe('the "operator.param" this option sets'),
+  log_level: z.enum(['error', 'warn', 'info', 'debug', 'trace']).optional().describe('a boolean flag that sets the log level (e.g. --verbose)'),
   type: z.enum(['string', 'number', 'boolean']).default('string'),
   alias: z.string().optional(),
   describe: z.string().optional(),
   /** For a boolean option: the value set when the flag is given (e.g. a log level). */
   value: z.unknown().optional(),
-}).strict();
+}).strict().refine((o) => (o.set === undefined) !== (o.log_level === undefined), 'an option has either `set` or `log_level`')
+  .refine((o) => o.log_level === undefined || o.type === 'boolean', 'a `log_level` option is a boolean flag (type: boolean)');
 export type AppOption = z.infer<typeof AppOption>;
 
 export const AppFileBase = z.object({

@@ -209,3 +209,15 @@ test('app.stop() from outside stops a source that would run forever', async () =
   await app.run();
   assert.ok(app.operator('src').computeCount > 3);
 });
+
+test('a producer blocked by a consumer that disabled itself ends the run instead of hanging', async () => {
+  const got: number[] = [];
+  const TakesTwo = defineOperator({
+    name: 'TakesTwo', params: z.object({}), inputs: { in: port(NumberMessage) },
+    compute({ in: v }, _e, ctx) { got.push(v); if (got.length === 2) ctx.disable(); },
+  });
+  const app = new Application('blocked', quiet);
+  app.addFlow(app.add('src', Source, { conditions: [{ type: 'periodic', period: '1ms' }] }), app.add('sink', TakesTwo));
+  await app.run();
+  assert.deepEqual(got, [1, 2]);
+});
