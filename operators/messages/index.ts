@@ -1,2 +1,3 @@
 export * from './video-frame.ts';
 export * from './signaling.ts';
+export * from './geometry.ts';
