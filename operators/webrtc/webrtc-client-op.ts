@@ -4,6 +4,7 @@ import { Signaling, VideoFrame, type SignalingReply, type SignalingRequest } fro
 import { LatestFrameSlots } from './latest-frame-slots.ts';
 import { WebRTCClientParams } from './params.ts';
 import { SignalingError, WebRTCSession, type PictureMeta, type SessionOptions } from './session.ts';
+import { startStatusLine } from './status-line.ts';
 
 interface ClientState {
   sessions: Map<string, WebRTCSession>;
@@ -12,6 +13,7 @@ interface ClientState {
   slots: LatestFrameSlots<VideoFrame, PictureMeta>;
   options: SessionOptions;
   stopped: boolean;
+  stopStatusLine: (() => void) | null;
 }
 
 /**
@@ -42,6 +44,7 @@ export const WebRTCClientOp = defineOperator({
       opening: new Set(),
       slots: new LatestFrameSlots(),
       stopped: false,
+      stopStatusLine: null,
       options: {
         iceServers: p.ice_servers,
         additionalHostAddresses: p.additional_host_addresses,
@@ -53,6 +56,11 @@ export const WebRTCClientOp = defineOperator({
         disconnectGraceMs: p.disconnect_grace_ms,
       },
     };
+  },
+
+  start(ctx) {
+    const st = ctx.state;
+    if (ctx.params.status_line) st.stopStatusLine = startStatusLine(() => [...st.sessions.values()].map((s) => s.stats()), ctx.params.status_interval_ms);
   },
 
   compute({ signaling }, emit, ctx) {
@@ -70,6 +78,7 @@ export const WebRTCClientOp = defineOperator({
   async stop(ctx) {
     const st = ctx.state;
     st.stopped = true;
+    st.stopStatusLine?.();
     await Promise.allSettled([...st.opening]);
     await Promise.allSettled([...st.sessions.values()].map((s) => s.close('application stopping')));
     st.sessions.clear();
