@@ -4,8 +4,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { Application } from '../../framework/index.ts';
-import { HolovizOp, WebRTCClientOp, WebServerOp } from '../../operators/index.ts';
+import { buildWebrtcVideoClient } from './graph.ts';
 
 const args = await yargs(hideBin(process.argv))
   .scriptName('webrtc_client')
@@ -18,17 +17,9 @@ const args = await yargs(hideBin(process.argv))
   .help()
   .parseAsync();
 
-const app = new Application('webrtc_video_client', { logLevel: args.verbose ? 'debug' : 'info' });
-const webServer = app.add('web_server', WebServerOp, {
-  params: { host: args.host, port: args.port, cert_file: args['cert-file'], key_file: args['key-file'] },
+const app = buildWebrtcVideoClient({
+  host: args.host, port: args.port, certFile: args['cert-file'], keyFile: args['key-file'], logLevel: args.verbose ? 'debug' : 'info',
 });
-const webrtcClient = app.add('webrtc_client', WebRTCClientOp, { params: { status_line: true } });
-const holoviz = app.add('holoviz', HolovizOp, {
-  params: { window_title: 'WebRTC Client', width: 1280, height: 720, headless: 'auto', tensors: [{ name: 'video', type: 'color' }] },
-});
-app.addFlow(webServer, webrtcClient, [['signaling', 'signaling']]);
-app.addFlow(webrtcClient, holoviz, [['output', 'receivers']]);
-
 try {
   await app.run({ handleSignals: true });
 } catch (err) {

@@ -1,0 +1,23 @@
+import { Application, type LogLevel } from '../../framework/index.ts';
+import { HolovizOp, WebRTCClientOp, WebServerOp } from '../../operators/index.ts';
+
+export interface ClientOptions {
+  host: string;
+  port: number;
+  certFile?: string;
+  keyFile?: string;
+  logLevel?: LogLevel;
+}
+
+/** The graph of app.yaml, built in TypeScript: the same operators, params and flows. */
+export function buildWebrtcVideoClient(o: ClientOptions): Application {
+  const app = new Application('webrtc_video_client', { logLevel: o.logLevel ?? 'info' });
+  const webServer = app.add('web_server', WebServerOp, { params: { host: o.host, port: o.port, cert_file: o.certFile, key_file: o.keyFile } });
+  const webrtcClient = app.add('webrtc_client', WebRTCClientOp, { params: { status_line: true } });
+  const holoviz = app.add('holoviz', HolovizOp, {
+    params: { window_title: 'WebRTC Client', width: 1280, height: 720, headless: 'auto', tensors: [{ name: 'video', type: 'color' }] },
+  });
+  app.addFlow(webServer, webrtcClient, [['signaling', 'signaling']]);
+  app.addFlow(webrtcClient, holoviz, [['output', 'receivers']]);
+  return app;
+}
