@@ -75,7 +75,7 @@ describe('webrtc_video_client through the CLI', () => {
       app = runHolots(['run', captureVariant(dir), '--host', '127.0.0.1', '--port', String(port),
         '--set', 'holoviz.enable_render_buffer_output=true', '--set', 'holoviz.width=640', '--set', 'holoviz.height=480'], env);
       const [, url] = await app.waitForOutput(/open (http:\/\/127\.0\.0\.1:\d+\/)/);
-      assert.match(app.stderr, /headless/i, 'says it runs headless when there is no display');
+      await app.waitForOutput(/no display .*rendering headless/i, 15_000); // says so when there is no display
 
       const page = await browser.context.newPage();
       await startStreaming(page, url, '640x480', 'VP8/90000');
@@ -120,6 +120,7 @@ describe('webrtc_video_client through the CLI', () => {
       const port = await freePort();
       app = runHolots(['run', APP, '--host', '127.0.0.1', '--port', String(port), '--set', 'holoviz.width=640', '--set', 'holoviz.height=480'], { ...process.env, DISPLAY: xvfb.display });
       const [, url] = await app.waitForOutput(/open (http:\/\/127\.0\.0\.1:\d+\/)/);
+      await app.waitForOutput(/status: sessions 0/, 15_000); // every operator has started
       assert.doesNotMatch(app.stderr, /headless/i);
       const page = await browser.context.newPage();
       await startStreaming(page, url, '640x480', 'H264/90000');
