@@ -10,17 +10,16 @@
  * conversion to RGBA (operators/video/frame-to-rgb.ts, into a reused buffer) plus an RGBA upload.
  *
  * Runs headless (EGL, no X) and in a GLFW window under Xvfb (started here, killed at the end).
- * Usage: node --import tsx bench/holoviz.bench.ts [--markdown] [--frames N]
+ * Usage: node --import tsx bench/holoviz.bench.ts [--markdown] [--frames N] [--headless-only]
+ * (--headless-only skips the window, for machines with no Xvfb, e.g. a GPU server using EGL's device platform)
  * Raw results go to bench/results/holoviz.json.
  */
 import { performance } from 'node:perf_hooks';
 import { EglHeadlessProvider } from '../operators/holoviz/context/egl-headless.ts';
-import { GlfwWindowProvider } from '../operators/holoviz/context/glfw-window.ts';
 import type { ContextProvider } from '../operators/holoviz/context/context-provider.ts';
 import { Renderer } from '../operators/holoviz/renderer/renderer.ts';
 import type { VideoFrame } from '../operators/messages/index.ts';
 import { frameToRgba, renderTestPattern, TestPatternParams } from '../operators/video/index.ts';
-import { startXvfb } from '../test/holoviz/helpers.ts';
 import { describeMachine, formatMarkdownTable, formatTable, summarize, writeResults, type Summary } from './lib/index.ts';
 
 const argv = process.argv.slice(2);
@@ -94,20 +93,7 @@ async function main(): Promise<void> {
   rows.push(...runMode('headless', headless));
   headless.destroy();
 
-  const xvfb = await startXvfb();
-  try {
-    process.env.DISPLAY = xvfb.display;
-    const win = new GlfwWindowProvider({ title: 'holots bench', width: 1280, height: 720 });
-    console.log(`window: ${win.description} (Xvfb ${xvfb.display}, 1280x720 window)`);
-    try {
-      rows.push(...runMode('window (Xvfb)', win));
-    } finally {
-      win.destroy();
-    }
-  } finally {
-    await xvfb.stop();
-    if (savedDisplay) process.env.DISPLAY = savedDisplay; else delete process.env.DISPLAY;
-  }
+  if (!argv.includes('--headless-only')) rows.push(...(await windowRows(savedDisplay)));
 
   const f = (x: number) => x.toFixed(2);
   const head = ['mode', 'size', 'path', 'median ms', 'p90 ms', 'fps (median)', 'CPU path / shader'];
@@ -138,6 +124,26 @@ async function main(): Promise<void> {
   }
   const file = writeResults('holoviz', { renderer, frames: FRAMES * REPEATS, rows, goals });
   console.log(`\nresults: ${file}`);
+}
+
+/** The same measurements in a GLFW window under Xvfb (started here); loaded lazily so a headless-only run needs no GLFW. */
+async function windowRows(savedDisplay: string | undefined): Promise<Row[]> {
+  const { GlfwWindowProvider } = await import('../operators/holoviz/context/glfw-window.ts');
+  const { startXvfb } = await import('../test/holoviz/helpers.ts');
+  const xvfb = await startXvfb();
+  try {
+    process.env.DISPLAY = xvfb.display;
+    const win = new GlfwWindowProvider({ title: 'holots bench', width: 1280, height: 720 });
+    console.log(`window: ${win.description} (Xvfb ${xvfb.display}, 1280x720 window)`);
+    try {
+      return runMode('window (Xvfb)', win);
+    } finally {
+      win.destroy();
+    }
+  } finally {
+    await xvfb.stop();
+    if (savedDisplay) process.env.DISPLAY = savedDisplay; else delete process.env.DISPLAY;
+  }
 }
 
 await main();
