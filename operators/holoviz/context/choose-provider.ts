@@ -1,18 +1,12 @@
-import type { ContextProvider, KeyEvent } from './context-provider.ts';
+import type { ContextProvider } from './context-provider.ts';
 import { EglHeadlessProvider, type HeadlessPlatform } from './egl-headless.ts';
-import { GlfwWindowProvider } from './glfw-window.ts';
+import { GlfwWindowProvider, type GlfwWindowOptions } from './glfw-window.ts';
 
-export interface ProviderOptions {
+/** The window's options, plus how to choose between a window and headless rendering. */
+export interface ProviderOptions extends GlfwWindowOptions {
   /** 'auto': headless when no display exists (no DISPLAY / WAYLAND_DISPLAY). */
   headless: 'auto' | boolean;
   headlessPlatform?: HeadlessPlatform;
-  title: string;
-  width: number;
-  height: number;
-  fullscreen?: boolean;
-  vsync?: boolean;
-  resizable?: boolean;
-  onKey?: (e: KeyEvent) => void;
   /** Told when 'auto' chose headless. */
   log?: (message: string) => void;
   env?: NodeJS.ProcessEnv;
