@@ -10,14 +10,11 @@ import { VideoFrame } from '../../operators/messages/index.ts';
 import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
 import { WebServerOp } from '../../operators/web-server/index.ts';
 import { send } from './helpers.ts';
+import { CHROMIUM, CHROMIUM_ARGS as BASE_ARGS } from '../support/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const INSECURE_HOST = 'holots-insecure.test';
-const CHROMIUM_ARGS = [
-  // A name that maps to loopback but is not 'localhost': the browser treats its http:// origin as insecure.
-  `--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`,'--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream=fps=30', '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection'];
+// A name that maps to loopback but is not 'localhost': the browser treats its http:// origin as insecure.
+const CHROMIUM_ARGS = [`--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`, ...BASE_ARGS];
 
 interface SessionStats { id: string; state: string; codec: string | null; width: number; height: number; framesDecoded: number }
 

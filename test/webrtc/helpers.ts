@@ -7,12 +7,9 @@ import { z } from 'zod';
 import { defineOperator, port } from '../../framework/index.ts';
 import { Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../../operators/messages/index.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream=fps=30', '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-];
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
+
+export { CHROMIUM, CHROMIUM_ARGS };
 
 /** Request shapes without the reply callback, as a page or test sends them. */
 export type PlainRequest = { [K in SignalingRequest['kind']]: Omit<Extract<SignalingRequest, { kind: K }>, 'reply'> }[SignalingRequest['kind']];
