@@ -20,7 +20,7 @@ import type { ContextProvider } from '../operators/holoviz/context/context-provi
 import { Renderer } from '../operators/holoviz/renderer/renderer.ts';
 import type { VideoFrame } from '../operators/messages/index.ts';
 import { frameToRgba, renderTestPattern, TestPatternParams } from '../operators/video/index.ts';
-import { describeMachine, formatMarkdownTable, formatTable, summarize, writeResults, type Summary } from './lib/index.ts';
+import { describeMachine, formatMarkdownTable, formatTable, summarize, writeMarkdown, writeResults, type Summary } from './lib/index.ts';
 
 const argv = process.argv.slice(2);
 const FRAMES = Number(argv[argv.indexOf('--frames') + 1]) || 40; // measured per repeat
@@ -123,6 +123,16 @@ async function main(): Promise<void> {
     console.log(formatMarkdownTable(head, table));
   }
   const file = writeResults('holoviz', { renderer, frames: FRAMES * REPEATS, rows, goals });
+  // The block bench/all.ts pastes into docs/benchmarks.md (<!-- bench:holoviz -->).
+  writeMarkdown('holoviz', [
+    `Renderer: ${renderer}. ms per frame (upload, draw, show, glFinish), ${FRAMES * REPEATS} frames per row:`,
+    '',
+    formatMarkdownTable(head, table),
+    '',
+    'Goals:',
+    '',
+    ...goals.map((g) => `- **${g.met ? 'met' : 'MISSED'}** ${g.goal}: ${g.value}`),
+  ].join('\n'));
   console.log(`\nresults: ${file}`);
 }
 

@@ -10,6 +10,7 @@ import { Application } from '../framework/index.ts';
 import { WebRTCClientOp } from '../operators/webrtc/index.ts';
 import { launchSender, makeFrameSink, makeSignalingInjector, readTimeCode, startSession, stopSession, waitFor, type Browser, type PlainRequest } from '../test/webrtc/helpers.ts';
 import type { SignalingReply } from '../operators/messages/index.ts';
+import { writeMarkdown } from './lib/index.ts';
 
 const CODECS = ['VP8', 'VP9', 'H264', 'AV1'] as const;
 const SIZES = [[640, 480], [1280, 720], [1920, 1080]] as const;
@@ -113,3 +114,22 @@ console.log('\nGoals:', JSON.stringify(goals, null, 1));
 console.log(`\nbench took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/webrtc.json', JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: 2, measureMs: MEASURE_MS, throughput, latency, baseline, goals }, null, 2));
+// The summary bench/all.ts pastes into docs/benchmarks.md (<!-- bench:webrtc -->).
+const goalList = Object.entries(goals).map(([g, met]) => `- **${met ? 'met' : 'MISSED'}** ${g}`).join('\n');
+writeMarkdown('webrtc', [
+  `Throughput, Chromium fake camera at 30 fps, ${MEASURE_MS / 1000} s per row (decode ms = the decoder's own time per frame; CPU % of one core for the whole receiving process):`,
+  '',
+  table(throughput.filter((r) => r.codec === 'VP8' || r.codec === 'H264' || String(r.size) === '1920x1080'), ['codec', 'size', 'fps', 'decodeMsMean', 'decodeMsP95', 'cpuPct', 'firstFrameMs', 'framesDropped']),
+  '',
+  'Glass-to-glass latency at 720p, canvas time code (page Date.now() to decoded frame in the sink), ms:',
+  '',
+  table(latency, ['codec', 'fps', 'latencyP50', 'latencyP95', 'timecodeFrames', 'damaged']),
+  '',
+  'Baseline in the same run, 1080p: rgba output (CPU colour conversion) against the default yuv420p planes:',
+  '',
+  table(baseline, ['codec', 'output', 'fps', 'decodeMsMean', 'cpuPct']),
+  '',
+  'Goals:',
+  '',
+  goalList,
+].join('\n'));
