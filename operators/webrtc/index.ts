@@ -5,3 +5,4 @@ export { FrameAssembler, seqDiff, type EncodedFrame, type AssemblerStats } from 
 export { VideoDecoder, DecodeError, RING_SIZE, type OutputFormat } from './video-decoder.ts';
 export { CODECS, CODEC_NAMES, codecsForOffer, type CodecName } from './codecs.ts';
 export { parseTrickleFragment } from './sdp-fragment.ts';
+export { offerProblem, OFFER_LIMITS } from './offer-checks.ts';

@@ -15,6 +15,7 @@ export const WebRTCClientParams = z.object({
   min_bitrate_kbps: z.number().int().nonnegative().default(1000).describe('x-google-min-bitrate in the answer (0: leave out)'),
   start_bitrate_kbps: z.number().int().nonnegative().default(2500).describe('x-google-start-bitrate in the answer (0: leave out)'),
   reorder_window_ms: z.number().nonnegative().default(50).describe('how long a sequence gap waits for a late or retransmitted packet'),
+  connect_timeout_ms: z.number().int().positive().default(15_000).describe('how long a session may take to connect after its answer before it ends (frees its max_sessions place)'),
   disconnect_grace_ms: z.number().nonnegative().default(3000).describe('how long ICE may stay disconnected before the session ends'),
   status_line: z.boolean().default(false).describe('print a live status line (sessions, fps, resolution, codec, drops) on stderr'),
   status_interval_ms: z.number().int().min(100).default(1000).describe('how often the status line refreshes'),

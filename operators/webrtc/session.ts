@@ -3,6 +3,7 @@ import type { SessionStats, VideoFrame } from '../messages/index.ts';
 import { answerCodecs, codecFromMime, codecsForOffer, offeredVideoCodecs, type CodecInfo, type CodecName } from './codecs.ts';
 import { FrameAssembler, type EncodedFrame } from './frame-assembler.ts';
 import { KeyframeRequester } from './keyframe-requester.ts';
+import { offerProblem } from './offer-checks.ts';
 import { parseTrickleFragment } from './sdp-fragment.ts';
 import { DecodeError, VideoDecoder, type OutputFormat } from './video-decoder.ts';
 
@@ -20,6 +21,17 @@ export interface SessionOptions {
   maxDecodeQueue?: number;
   /** Decode on libuv's pool (true) or on the event loop (false; only for measuring). */
   asyncDecode?: boolean;
+  /**
+   * How long a negotiated session may take to reach `connected` before it ends. werift never gives up on
+   * an offer whose peer never shows up, so without it such a session would hold a `max_sessions` place forever.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Test seam, not a parameter: sees every received video RTP packet before the assembler and returns it
+   * (possibly changed) or null to drop it. Tests use it to simulate loss and corruption; only code that
+   * opens sessions itself can set it, never YAML.
+   */
+  packetFilter?: (packet: RtpPacket) => RtpPacket | null;
 }
 
 export interface PictureMeta {
@@ -72,6 +84,7 @@ export class WebRTCSession {
   private pumping = false;
   private flushPending = false;
   private graceTimer: NodeJS.Timeout | null = null;
+  private connectTimer: NodeJS.Timeout | null = null;
   private readonly subscriptions: { unSubscribe(): void }[] = [];
   private closing: Promise<void> | null = null;
 
@@ -92,6 +105,8 @@ export class WebRTCSession {
   static async open(id: string, offerSdp: string, waitForGathering: 'complete' | 'host', options: SessionOptions, handlers: SessionHandlers): Promise<{ session: WebRTCSession; answer: string }> {
     if (typeof offerSdp !== 'string' || !/^v=0/m.test(offerSdp)) throw new SignalingError(400, 'the offer is not an SDP document');
     if (!/^m=video /m.test(offerSdp)) throw new SignalingError(400, 'the offer has no video m-line');
+    const problem = offerProblem(offerSdp);
+    if (problem) throw new SignalingError(400, problem);
     const session = new WebRTCSession(id, options, handlers, offerSdp);
     try {
       await session.negotiate(offerSdp);
@@ -125,6 +140,8 @@ export class WebRTCSession {
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     this.state = 'connecting';
+    const limit = this.options.connectTimeoutMs ?? 15_000;
+    this.connectTimer = setTimeout(() => { this.connectTimer = null; void this.close(`not connected within ${limit} ms`); }, limit);
   }
 
   private async gatheredAnswer(waitFor: 'complete' | 'host'): Promise<string> {
@@ -173,8 +190,10 @@ export class WebRTCSession {
     this.subscriptions.push(track.onReceiveRtp.subscribe((packet) => this.onRtp(packet, track, transceiver)));
   }
 
-  private onRtp(packet: RtpPacket, track: MediaStreamTrack, transceiver: RTCRtpTransceiver | undefined): void {
+  private onRtp(received: RtpPacket, track: MediaStreamTrack, transceiver: RTCRtpTransceiver | undefined): void {
     if (this.closing) return;
+    const packet = this.options.packetFilter ? this.options.packetFilter(received) : received;
+    if (!packet) return;
     const pt = packet.header.payloadType;
     if (pt !== this.payloadType) this.switchCodec(pt, packet.header.ssrc, transceiver, track);
     this.assembler?.push(packet);
@@ -273,6 +292,7 @@ export class WebRTCSession {
   private onConnectionState(s: string): void {
     if (this.closing) return;
     this.state = s;
+    if (s === 'connected' && this.connectTimer) { clearTimeout(this.connectTimer); this.connectTimer = null; }
     if (this.graceTimer && s !== 'disconnected') { clearTimeout(this.graceTimer); this.graceTimer = null; }
     if (s === 'failed' || s === 'closed') void this.close(`connection ${s}`);
     else if (s === 'disconnected' && !this.graceTimer) {
@@ -320,6 +340,8 @@ export class WebRTCSession {
     this.state = 'closed';
     if (this.graceTimer) clearTimeout(this.graceTimer);
     this.graceTimer = null;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
     this.keyframes?.close();
     this.assembler?.close();
     this.decodeQueue = [];

@@ -54,6 +54,7 @@ export const WebRTCClientOp = defineOperator({
         startBitrateKbps: p.start_bitrate_kbps || undefined,
         reorderWindowMs: p.reorder_window_ms,
         disconnectGraceMs: p.disconnect_grace_ms,
+        connectTimeoutMs: p.connect_timeout_ms,
       },
     };
   },
