@@ -12,6 +12,7 @@ export const WebServerParams = z.object({
   key_file: z.string().min(1).optional().describe('PEM private key for cert_file'),
   token: z.string().min(1).optional().describe('bearer token required by /offer, /whip and /stats (Authorization: Bearer <token>)'),
   body_limit: z.number().int().min(1024).default(64 * 1024).describe('largest request body in bytes (413 above)'),
+  request_timeout_ms: z.number().int().min(100).default(30_000).describe('how long a client may take to send a whole request (headers and body) before 408; stops slow-body clients from holding connections'),
   reply_timeout_ms: z.number().int().min(1).default(10_000).describe('how long to wait for the WebRTC operator before answering 504'),
   cors_origin: z.string().min(1).optional().describe('origin allowed to call the API from another site (e.g. https://example.com or *); none by default'),
 }).strict().refine((p) => (p.cert_file === undefined) === (p.key_file === undefined), {

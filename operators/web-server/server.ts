@@ -14,6 +14,8 @@ import type { SignalingQueue } from './signaling-queue.ts';
 export interface WebServerOptions {
   staticDir: string;
   bodyLimit: number;
+  /** Longest a client may take to send one whole request; fastify's default is no limit at all. */
+  requestTimeoutMs: number;
   queue: SignalingQueue;
   log: Logger;
   /** PEM contents; HTTPS when given. */
@@ -23,6 +25,8 @@ export interface WebServerOptions {
 }
 
 export type WebServer = FastifyInstance<HttpServer | HttpsServer>;
+
+const timeouts = (ms: number) => ({ headersTimeout: ms, connectionsCheckingInterval: Math.min(1000, ms) });
 
 /**
  * Builds the fastify instance: the API (signaling and stats) in its own encapsulated plugin, so its
@@ -34,7 +38,9 @@ export async function createWebServer(o: WebServerOptions): Promise<WebServer> {
     bodyLimit: o.bodyLimit,
     // Keep-alive connections would otherwise hold the port after stop().
     forceCloseConnections: true,
-    ...(o.tls ? { https: { cert: o.tls.cert, key: o.tls.key } } : {}),
+    requestTimeout: o.requestTimeoutMs,
+    // Node's own defaults would stretch the limit: headers may take 60 s, and timeouts are only checked every 30 s.
+    ...(o.tls ? { https: { cert: o.tls.cert, key: o.tls.key, ...timeouts(o.requestTimeoutMs) } } : { http: timeouts(o.requestTimeoutMs) }),
   }) as unknown as WebServer;
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {

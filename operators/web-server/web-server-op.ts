@@ -47,7 +47,7 @@ export const WebServerOp = defineOperator({
       });
       tls = { cert: await read(p.cert_file, 'cert_file'), key: await read(p.key_file, 'key_file') };
     }
-    const server = await createWebServer({ staticDir, bodyLimit: p.body_limit, queue: ctx.state.queue, log: ctx.log, tls, token: p.token, corsOrigin: p.cors_origin });
+    const server = await createWebServer({ staticDir, bodyLimit: p.body_limit, requestTimeoutMs: p.request_timeout_ms, queue: ctx.state.queue, log: ctx.log, tls, token: p.token, corsOrigin: p.cors_origin });
     try {
       await server.listen({ host: p.host, port: p.port });
     } catch (e) {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import { makeOffer, sdp, send, startServer } from '../web-server/helpers.ts';
 
 /**
  * The access defaults that docs/security.md promises and test/web-server/ does not already cover:
- * the start-up warning and CORS staying off unless configured. (Body limit, token, HTTPS, traversal:
+ * the start-up warning, CORS staying off unless configured, and request_timeout_ms against slow clients. (Body limit, token, HTTPS, traversal:
  * test/web-server/; session cap and connect timeout: faults-app.test.ts; malformed input: malformed-input.test.ts.)
  */
 const WARNING = /listening on .* beyond this machine without a token/;
@@ -45,6 +46,37 @@ test('CORS is off unless cors_origin is set: no Access-Control header on preflig
     assert.equal((await send(h.base, 'DELETE', answers[2].headers.location as string)).status, 200);
   } finally {
     await offer.close();
+    await h.stop();
+  }
+});
+
+/** Sends `text` and then nothing more; resolves with what the server answered and when the connection ended. */
+function sendAndStall(base: string, text: string): Promise<{ answer: string; ms: number }> {
+  const url = new URL(base);
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(text));
+    let answer = '';
+    socket.on('data', (d) => { answer += d; });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve({ answer, ms: performance.now() - t0 }));
+  });
+}
+
+test('request_timeout_ms: a client that stalls in its headers or its body gets 408 and is disconnected', { timeout: 30_000 }, async (t) => {
+  const h = await startServer({ request_timeout_ms: 800 });
+  try {
+    const [headers, body] = await Promise.all([
+      sendAndStall(h.base, 'GET / HTTP/1.1\r\nHost: x\r\nX-Slow: '),
+      sendAndStall(h.base, 'POST /whip HTTP/1.1\r\nHost: x\r\nContent-Type: application/sdp\r\nContent-Length: 1000\r\n\r\nv=0\r\n'),
+    ]);
+    t.diagnostic(`stalled headers closed after ${Math.round(headers.ms)} ms, stalled body after ${Math.round(body.ms)} ms (request_timeout_ms 800)`);
+    for (const r of [headers, body]) {
+      assert.match(r.answer, /^HTTP\/1\.1 408 /, r.answer);
+      assert.ok(r.ms >= 800 && r.ms < 5000, `closed after ${Math.round(r.ms)} ms`);
+    }
+    assert.equal((await send(h.base, 'GET', '/')).status, 200, 'the server stopped serving');
+  } finally {
     await h.stop();
   }
 });
