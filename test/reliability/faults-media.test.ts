@@ -159,7 +159,8 @@ test('a decoder error (keyframes with a broken start code) is counted and answer
   const s = session.stats();
   t.diagnostic(`decodeErrors ${s.decodeErrors}, plisSent ${s.plisSent}; first picture ${Math.round(first.at - lastCorruptedAt)} ms after the last broken keyframe`);
   assert.equal(s.decodeErrors, 2, 'each broken keyframe must be one decode error');
-  assert.ok(Number(s.plisSent) >= 3, `expected a PLI at start and after each error, got ${s.plisSent}`);
+  // One PLI at session start, then at least one for the errors (requests within 300 ms of each other coalesce).
+  assert.ok(Number(s.plisSent) >= 2, `expected a PLI at start and one answering the errors, got ${s.plisSent}`);
   assert.ok(picturesOf(id).every((p) => p.at > lastCorruptedAt), 'a picture was decoded from a broken keyframe');
   assert.ok(first.clean, 'the first picture after the errors is damaged');
   await stopSession(browser.page, id);
