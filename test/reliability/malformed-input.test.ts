@@ -191,9 +191,12 @@ const badJson: fc.Arbitrary<Case> = fc.record({
   ),
 }).map(({ path, value }) => ({ label: 'bad JSON', method: 'POST', path, headers: JSON_CT, body: buf(JSON.stringify(value)) }));
 
-/** Bytes no HTTP parser accepts: a request line that starts with a byte no method has. */
+/**
+ * Bytes no HTTP parser accepts: a request line that starts with a byte no method has. (Not CR or LF:
+ * a parser skips empty lines before a request and would then wait, rightly, for the rest of it.)
+ */
 const rawGarbage: fc.Arbitrary<Case> = fc.oneof(
-  fc.record({ first: fc.integer({ min: 0, max: 0x20 }), rest: fc.uint8Array({ maxLength: 300 }) })
+  fc.record({ first: fc.constantFrom(0x00, 0x01, 0x07, 0x09, 0x1b, 0x20, 0x28, 0x40, 0x7b, 0x7f, 0xff), rest: fc.uint8Array({ maxLength: 300 }) })
     .map(({ first, rest }) => ({ label: 'raw bytes', raw: Buffer.concat([Buffer.from([first]), Buffer.from(rest), buf('\r\n\r\n')]) })),
   fc.constantFrom(
     'POST /offer HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
@@ -231,6 +234,7 @@ function sendHttp(c: HttpCase): Promise<Answer> {
     });
     // The server may answer 413 and close before the whole body is written; the answer counts.
     req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
     if (c.body) {
       if (c.chunked) for (let i = 0; i < c.body.length; i += 16_384) req.write(c.body.subarray(i, i + 16_384));
       else req.write(c.body);
@@ -264,8 +268,8 @@ async function sendCase(c: Case): Promise<Answer> {
   } catch (err) {
     // A reset while writing an oversized body after the 413 went out: resend with the body cut to
     // the limit + 1 byte, which the server must refuse the same way with the connection still open.
-    if ('body' in c && c.label === 'oversized body') return sendHttp({ ...c, chunked: false, body: c.body!.subarray(0, BODY_LIMIT + 1) });
-    throw new Error(`${c.label}: ${(err as Error).message}`);
+    if ('body' in c && c.label === 'oversized body' && !/no answer/.test((err as Error).message)) return sendHttp({ ...c, chunked: false, body: c.body!.subarray(0, BODY_LIMIT + 1) });
+    throw new Error(`${describeCase(c)}: ${(err as Error).message}`);
   }
 }
 
@@ -291,7 +295,7 @@ test(`${RUNS * BATCH} malformed requests across every endpoint: every answer a 4
       assert.ok(a.status >= 400 && a.status <= 499, `${describeCase(c)}\n-> ${a.status} ${a.body.slice(0, 300)}`);
       assert.ok(!a.body.includes(site.secret) && !a.body.includes('root:x:0:0'), `${describeCase(c)} leaked a file: ${a.body.slice(0, 200)}`);
     });
-  }), { numRuns: RUNS });
+  }), { numRuns: RUNS, endOnFailure: true }); // no shrinking: the message names the request already
   // The runner prints no error causes; put the failing request and its answer in the message.
   if (run.failed) throw new Error(`seed ${run.seed}, path ${run.counterexamplePath}: ${(run.errorInstance as Error)?.message ?? run.errorInstance}`);
   const seconds = (performance.now() - t0) / 1000;
