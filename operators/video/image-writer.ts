@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { z } from 'zod';
@@ -33,11 +33,14 @@ export const ImageWriterOp = defineOperator({
     const p = ctx.params;
     const n = s.seen++;
     if (n % p.every !== 0) return;
-    // Past max_count frames are still consumed (and dropped): disabling would stall the upstream.
+    // Past max_count frames are still consumed (and dropped): a disabled writer would hold its upstream's
+    // output full, and with it every other consumer of that output (a fan-out to a window, say).
     if (p.max_count > 0 && s.written >= p.max_count) return;
     if (!s.dirReady) { await mkdir(p.directory, { recursive: true }); s.dirReady = true; }
     const file = join(p.directory, `${p.prefix}${String(s.written).padStart(6, '0')}.png`);
-    await writeFile(file, encodePng(frame));
+    // Written beside and renamed, so a reader (a test, a file watcher) never sees half a PNG.
+    await writeFile(`${file}.part`, encodePng(frame));
+    await rename(`${file}.part`, file);
     s.written++;
     s.files.push(file);
   },
