@@ -3,7 +3,8 @@
  * and JIT state don't colour the next), then rewrites the generated blocks of docs/benchmarks.md from
  * bench/results/<name>.md, and the machine, date and command block. Prose around the blocks stays.
  *
- * Usage: node --import tsx bench/all.ts [name ...]   (default: every bench in BENCHES)
+ * Usage: node --import tsx bench/all.ts [--paste] [name ...]   (default: every bench in BENCHES but soak)
+ *   --paste: run nothing; paste the existing bench/results/<name>.md into docs/benchmarks.md
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,12 +12,14 @@ import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const BENCHES = ['framework', 'holoviz', 'webrtc', 'seed', 'soak'] as const;
+const BENCHES = ['framework', 'holoviz', 'webrtc', 'decoder', 'seed', 'soak'] as const;
 const DOC = `${root}docs/benchmarks.md`;
 
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : [...BENCHES].filter((b) => b !== 'soak');
+const paste = process.argv.includes('--paste');
+const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const wanted = names.length ? names : [...BENCHES].filter((b) => b !== 'soak');
 const failed: string[] = [];
-for (const name of wanted) {
+for (const name of paste ? [] : wanted) {
   const file = `${root}bench/${name}.bench.ts`;
   if (!existsSync(file)) {
     console.error(`bench: no ${file}`);
@@ -29,7 +32,7 @@ for (const name of wanted) {
 }
 
 let doc = readFileSync(DOC, 'utf8');
-doc = replaceBlock(doc, 'machine', `Measured on ${describeMachine()}, ${new Date().toISOString().slice(0, 10)}, with \`npm run bench\` (\`node --import tsx bench/all.ts\`).`);
+if (!paste) doc = replaceBlock(doc, 'machine', `Measured on ${describeMachine()}, ${new Date().toISOString().slice(0, 10)}, with \`npm run bench\` (\`node --import tsx bench/all.ts\`).`);
 for (const name of wanted) {
   const md = `${root}bench/results/${name}.md`;
   if (existsSync(md) && !failed.includes(name)) doc = replaceBlock(doc, name, readFileSync(md, 'utf8').trimEnd());
