@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { z } from 'zod';
-import { Application, createLogger, defineOperator, port } from '../../framework/index.ts';
+import { Application, defineOperator, port } from '../../framework/index.ts';
 import { VideoFrame, type SessionStats } from '../../operators/messages/index.ts';
 import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
 import { DEFAULT_STATIC_DIR, WebServerOp } from '../../operators/web-server/index.ts';
 import { send } from '../web-server/helpers.ts';
+import { listeningLogger } from '../support/listening-logger.ts';
 
 /** Counts the pictures that reach the end of the graph, per session. */
 export function makeFrameCounter() {
@@ -42,16 +43,8 @@ export interface RunningApp {
 
 /** The webrtc_video_client graph without the window: WebServerOp -> WebRTCClientOp -> a frame counter. */
 export async function startApp(serverParams: Record<string, unknown> = {}, webrtcParams: Record<string, unknown> = {}): Promise<RunningApp> {
-  const logs: string[] = [];
-  let announce!: (port: number) => void;
-  const listening = new Promise<number>((r) => { announce = r; });
-  const app = new Application('reliability', {
-    logger: createLogger('info', 'reliability', (line) => {
-      logs.push(line);
-      const m = /holots: open https?:\/\/[^\s/]+:(\d+)\//.exec(line);
-      if (m) announce(Number(m[1]));
-    }),
-  });
+  const { logger, logs, port: listening } = listeningLogger('reliability');
+  const app = new Application('reliability', { logger });
   const frames = makeFrameCounter();
   const server = app.add('web_server', WebServerOp, { params: { host: '127.0.0.1', port: 0, ...serverParams } as never });
   const client = app.add('webrtc_client', WebRTCClientOp, { params: webrtcParams as never });

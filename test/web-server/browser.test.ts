@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { z } from 'zod';
-import { Application, createLogger, defineOperator, port } from '../../framework/index.ts';
+import { Application, defineOperator, port } from '../../framework/index.ts';
 import { VideoFrame } from '../../operators/messages/index.ts';
 import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
 import { WebServerOp } from '../../operators/web-server/index.ts';
 import { send } from './helpers.ts';
 import { CHROMIUM, CHROMIUM_ARGS as BASE_ARGS } from '../support/chromium.ts';
+import { listeningLogger } from '../support/listening-logger.ts';
 
 const INSECURE_HOST = 'holots-insecure.test';
 // A name that maps to loopback but is not 'localhost': the browser treats its http:// origin as insecure.
@@ -35,16 +36,8 @@ function makeFrameProbe(seen: { frames: number; width: number; height: number })
 /** The seed app's graph without the window: WebServerOp -> WebRTCClientOp -> a frame probe. */
 async function startApp(webrtcParams: Record<string, unknown> = {}, serverParams: Record<string, unknown> = {}) {
   const seen = { frames: 0, width: 0, height: 0 };
-  const logs: string[] = [];
-  let announce!: (port: number) => void;
-  const listening = new Promise<number>((r) => { announce = r; });
-  const app = new Application('webrtc_video_client', {
-    logger: createLogger('info', 'webrtc_video_client', (line) => {
-      logs.push(line);
-      const m = /holots: open https?:\/\/[^\s/]+:(\d+)\//.exec(line);
-      if (m) announce(Number(m[1]));
-    }),
-  });
+  const { logger, logs, port: listening } = listeningLogger('webrtc_video_client');
+  const app = new Application('webrtc_video_client', { logger });
   const server = app.add('web_server', WebServerOp, { params: { host: '127.0.0.1', port: 0, ...serverParams } as never });
   const client = app.add('webrtc_client', WebRTCClientOp, { params: webrtcParams as never });
   const probe = app.add('probe', makeFrameProbe(seen));
