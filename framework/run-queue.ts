@@ -38,8 +38,8 @@ export class RunQueue {
     if (!this.draining && !this.yieldPending) this.drain();
   }
 
-  /** Runs until the list is empty or the time slice is used up; `onIdle` fires when it empties. */
-  drain(onIdle?: () => void): void {
+  /** Runs until the list is empty or the time slice is used up; `idleHook` fires when it empties. */
+  drain(): void {
     if (this.draining) return;
     this.draining = true;
     const deadline = performance.now() + SLICE_MS;
@@ -53,7 +53,7 @@ export class RunQueue {
         s.queued = false;
         s.step();
         if ((++n & 255) === 0 && performance.now() > deadline) {
-          this.scheduleYield(onIdle);
+          this.scheduleYield();
           return;
         }
       }
@@ -63,6 +63,7 @@ export class RunQueue {
     if (!this.yieldPending) this.idleHook?.();
   }
 
+  /** Called each time the list runs empty (the application checks whether the run is over). */
   idleHook: (() => void) | undefined;
 
   private grow(): void {
@@ -72,11 +73,11 @@ export class RunQueue {
     this.head = 0;
   }
 
-  private scheduleYield(onIdle?: () => void): void {
+  private scheduleYield(): void {
     this.yieldPending = true;
     setImmediate(() => {
       this.yieldPending = false;
-      this.drain(onIdle);
+      this.drain();
     });
   }
 
