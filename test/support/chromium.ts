@@ -47,7 +47,8 @@ export async function startStreaming(page: Page, url: string, resolution: string
   await waitPageState(page, 'streaming');
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+/** Polls `probe` until it returns something truthy; fails naming `what` after the timeout. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -3,14 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import { z } from 'zod';
 import { Application, defineOperator, port } from '../../framework/index.ts';
 import { VideoFrame } from '../../operators/messages/index.ts';
 import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
 import { WebServerOp } from '../../operators/web-server/index.ts';
 import { send } from './helpers.ts';
-import { CHROMIUM, CHROMIUM_ARGS as BASE_ARGS } from '../support/chromium.ts';
+import { CHROMIUM, CHROMIUM_ARGS as BASE_ARGS, waitFor, waitPageState as waitState } from '../support/chromium.ts';
 import { listeningLogger } from '../support/listening-logger.ts';
 
 const INSECURE_HOST = 'holots-insecure.test';
@@ -54,19 +54,6 @@ async function sessions(base: string): Promise<SessionStats[]> {
   assert.equal(r.status, 200, r.body);
   return r.json().sessions;
 }
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined | null | false;
-  while (Date.now() < deadline) {
-    last = await probe();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-const waitState = (page: Page, state: string, timeout = 20_000) => page.waitForSelector(`body[data-state="${state}"]`, { timeout });
 
 describe('the browser page against the real WebRTC operator', () => {
   let context: BrowserContext;

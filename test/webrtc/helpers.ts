@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { defineOperator, port } from '../../framework/index.ts';
 import { Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../../operators/messages/index.ts';
 
-import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
+import { CHROMIUM, CHROMIUM_ARGS, waitFor as pollUntil } from '../support/chromium.ts';
 
 export { CHROMIUM, CHROMIUM_ARGS };
 
@@ -109,15 +109,9 @@ export function makeFrameSink(opts: { onFrame?: (frame: VideoFrame, meta: Record
   return { op, samples, last };
 }
 
-/** Waits until `check` holds, polling; fails with `what` after the timeout. */
-export async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** Waits until `check` holds, polling every 25 ms; fails with `what` after the timeout. */
+export function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+  return pollUntil(what, check, timeoutMs, 25);
 }
 
 /** The page the tests and the bench load: camera or canvas time code -> RTCPeerConnection, signaling bridged to Node. */
