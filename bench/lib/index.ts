@@ -2,5 +2,5 @@ export * from './stats.ts';
 export * from './table.ts';
 export * from './machine.ts';
 export * from './results.ts';
-export * from './timecode.ts';
+export * from '../../test/support/timecode.ts';
 export * from './proc.ts';

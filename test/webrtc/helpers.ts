@@ -8,6 +8,10 @@ import { defineOperator, port } from '../../framework/index.ts';
 import { Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../../operators/messages/index.ts';
 
 import { CHROMIUM, CHROMIUM_ARGS, waitFor as pollUntil } from '../support/chromium.ts';
+import { readTimeCodeAny } from '../support/timecode.ts';
+
+/** The sender page's time code, read from a decoded picture. */
+export { readTimeCodeAny as readTimeCode };
 
 export { CHROMIUM, CHROMIUM_ARGS };
 
@@ -231,21 +235,3 @@ export function stopSession(page: Page, id: string, tellServer = true): Promise<
   return page.evaluate(([i, t]) => (window as unknown as { stopSession(i: string, t: boolean): Promise<SignalingReply> }).stopSession(i, t), [id, tellServer] as const);
 }
 
-/** Reads the page's canvas time code (Date.now() as 44 black/white blocks in the top eighth) from the luma plane. */
-export function readTimeCode(frame: VideoFrame): { ms: number; clean: boolean } {
-  const BITS = 44;
-  const bw = Math.floor(frame.width / BITS), bh = Math.floor(frame.height / 8);
-  const Y = frame.planes[0];
-  let ms = 0;
-  let clean = true;
-  for (let i = 0; i < BITS; i++) {
-    const v = Y.data[(bh >> 1) * Y.stride + i * bw + (bw >> 1)];
-    // Black is ~16 and white ~235 in limited range; anything in between means a damaged picture.
-    if (v > 60 && v < 190) clean = false;
-    ms = ms * 2 + (v > 128 ? 1 : 0);
-  }
-  // The grey field below the code (#808080 -> Y ~126).
-  const field = Y.data[(frame.height >> 1) * Y.stride + (frame.width >> 1)];
-  if (Math.abs(field - 126) > 12) clean = false;
-  return { ms, clean };
-}

@@ -2,7 +2,8 @@
  * The canvas time code the sender page draws (test/webrtc/helpers.ts SENDER_PAGE: Date.now() as 44
  * black/white blocks across the top eighth, a grey #808080 field below), read back from any picture a
  * bench sees: decoded planes (yuv420p, nv12, gray: the Y plane) or a rendered RGBA buffer (HolovizOp's
- * render_buffer_output). bench/seed/answerer.py reads the same code from the seed's RGB array.
+ * render_buffer_output). Tests and benches share it; bench/seed/answerer.py reads the same code from
+ * the seed's RGB array.
  */
 import type { VideoFrame } from '../../operators/messages/index.ts';
 
@@ -31,8 +32,8 @@ function lumaAt(frame: VideoFrame, x: number, y: number): number {
 
 /**
  * Reads the time code. `flipY` for a bottom-up buffer (GL's readPixels origin). Planar luma is limited
- * range (black ~16, white ~235, grey ~126), rendered RGBA full range (0, 255, 128); the thresholds
- * below hold for both.
+ * range (black ~16, white ~235, grey ~126), rendered RGB(A) full range (0, 255, ~128); the block
+ * thresholds hold for both, the grey field is checked against each range's own value.
  */
 export function readTimeCodeAny(frame: VideoFrame, opts: { flipY?: boolean } = {}): TimeCode {
   const bw = Math.floor(frame.width / TIME_CODE_BITS);
@@ -46,7 +47,8 @@ export function readTimeCodeAny(frame: VideoFrame, opts: { flipY?: boolean } = {
     ms = ms * 2 + (v > 128 ? 1 : 0);
   }
   const field = lumaAt(frame, frame.width >> 1, row(frame.height >> 1));
-  if (Math.abs(field - 127) > 14) clean = false;
+  const rgb = frame.format === 'rgba' || frame.format === 'rgb';
+  if (rgb ? Math.abs(field - 127) > 14 : Math.abs(field - 126) > 12) clean = false;
   return { ms, clean };
 }
 
