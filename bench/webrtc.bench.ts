@@ -5,18 +5,17 @@
  * (output_format rgba, i.e. a CPU colour conversion per frame, against the default yuv420p planes).
  * Run: node --import tsx bench/webrtc.bench.ts   (about 2-3 minutes)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { Application } from '../framework/index.ts';
 import { WebRTCClientOp } from '../operators/webrtc/index.ts';
 import { launchSender, makeFrameSink, makeSignalingInjector, readTimeCode, startSession, stopSession, waitFor, type Browser, type PlainRequest } from '../test/webrtc/helpers.ts';
 import type { SignalingReply } from '../operators/messages/index.ts';
-import { writeMarkdown } from './lib/index.ts';
+import { formatMarkdownTable, quantileOfSorted, sorted, writeMarkdown, writeResults } from './lib/index.ts';
 
 const CODECS = ['VP8', 'VP9', 'H264', 'AV1'] as const;
 const SIZES = [[640, 480], [1280, 720], [1920, 1080]] as const;
 const MEASURE_MS = Number(process.env.WEBRTC_BENCH_MS ?? 4000);
 
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN; };
+const pct = (xs: number[], p: number) => quantileOfSorted(sorted(xs), p / 100);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 let forward: (r: PlainRequest) => Promise<SignalingReply> = async () => ({ ok: false, status: 503, error: 'no graph' });
@@ -90,10 +89,7 @@ for (const codec of ['VP8', 'H264'] as const) {
 }
 await browser.close();
 
-const table = (rows: Row[], cols: string[]) => [
-  `| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`,
-  ...rows.map((r) => `| ${cols.map((c) => r[c] ?? '').join(' | ')} |`),
-].join('\n');
+const table = (rows: Row[], cols: string[]) => formatMarkdownTable(cols, rows.map((r) => cols.map((c) => String(r[c] ?? ''))));
 console.log('\n## Throughput (Chromium fake camera, 30 fps)\n');
 console.log(table(throughput, ['codec', 'size', 'fps', 'decodeMsMean', 'decodeMsP95', 'lastPacketToSinkMsP50', 'cpuPct', 'firstFrameMs', 'framesDropped', 'lostPackets', 'plisSent']));
 console.log('\n## Glass-to-glass latency, canvas time code at 720p (ms, sender Date.now() to decoded frame in the sink)\n');
@@ -112,8 +108,7 @@ const goals = {
 };
 console.log('\nGoals:', JSON.stringify(goals, null, 1));
 console.log(`\nbench took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/webrtc.json', JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: 2, measureMs: MEASURE_MS, throughput, latency, baseline, goals }, null, 2));
+writeResults('webrtc', { measureMs: MEASURE_MS, throughput, latency, baseline, goals });
 // The summary bench/all.ts pastes into docs/benchmarks.md (<!-- bench:webrtc -->).
 const goalList = Object.entries(goals).map(([g, met]) => `- **${met ? 'met' : 'MISSED'}** ${g}`).join('\n');
 writeMarkdown('webrtc', [

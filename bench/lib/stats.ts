@@ -1,4 +1,5 @@
 /** Summary statistics for benchmark samples. Quantiles use the nearest-rank method (no interpolation). */
+import { quantile } from '../../framework/index.ts';
 
 export interface Summary {
   count: number;
@@ -15,12 +16,8 @@ export function sorted(values: ArrayLike<number>): Float64Array {
   return Float64Array.from(values).sort();
 }
 
-/** Nearest-rank quantile of already sorted values; q in [0, 1]. */
-export function quantileOfSorted(values: ArrayLike<number>, q: number): number {
-  if (values.length === 0) return NaN;
-  const idx = Math.min(values.length - 1, Math.max(0, Math.ceil(q * values.length) - 1));
-  return values[idx];
-}
+/** Nearest-rank quantile of already sorted values; q in [0, 1]: the same as data-flow tracking's. */
+export const quantileOfSorted = quantile;
 
 export function median(values: ArrayLike<number>): number {
   return quantileOfSorted(sorted(values), 0.5);
