@@ -103,9 +103,8 @@ export class WebRTCSession {
    * candidate; WHIP answers at once with the host candidates gathered so far (on a LAN that is all).
    */
   static async open(id: string, offerSdp: string, waitForGathering: 'complete' | 'host', options: SessionOptions, handlers: SessionHandlers): Promise<{ session: WebRTCSession; answer: string }> {
-    if (typeof offerSdp !== 'string' || !/^v=0/m.test(offerSdp)) throw new SignalingError(400, 'the offer is not an SDP document');
-    if (!/^m=video /m.test(offerSdp)) throw new SignalingError(400, 'the offer has no video m-line');
-    const problem = offerProblem(offerSdp);
+    if (typeof offerSdp !== 'string') throw new SignalingError(400, 'the offer is not an SDP document');
+    const problem = offerProblem(offerSdp); // also: v=0 first, a video m-line
     if (problem) throw new SignalingError(400, problem);
     const session = new WebRTCSession(id, options, handlers, offerSdp);
     try {
