@@ -1,3 +1,4 @@
 export * from './video-frame.ts';
+export * from './encoded-frame.ts';
 export * from './signaling.ts';
 export * from './geometry.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineMessage } from '../../framework/index.ts';
+import { defineMessage, type WireCodec } from '../../framework/index.ts';
 
 /** Pixel layouts a VideoFrame can carry. Decoders emit their native YUV; HolovizOp converts on the GPU. */
 export const PixelFormat = z.enum(['rgba', 'rgb', 'yuv420p', 'nv12', 'gray']);
@@ -28,7 +28,23 @@ export const VideoFrameSchema = z.object({
 });
 export type VideoFrame = z.infer<typeof VideoFrameSchema>;
 
-export const VideoFrame = defineMessage<VideoFrame>('VideoFrame', VideoFrameSchema, 'a picture: size, pixel format and planes');
+/** The header that travels beside the planes when a frame crosses a thread or process. */
+const VideoFrameHeader = VideoFrameSchema.omit({ planes: true }).extend({ strides: z.array(z.number().int().positive()).min(1).max(3) });
+
+/**
+ * Planes cross as binary parts, never as JSON. A part may be a view into a larger buffer (a decoder's):
+ * whoever transfers buffers must copy such a view rather than detach its owner's memory.
+ */
+const videoFrameWire: WireCodec<VideoFrame> = {
+  encode: ({ planes, ...rest }) => ({ header: { ...rest, strides: planes.map((p) => p.stride) }, parts: planes.map((p) => p.data) }),
+  decode: ({ header, parts }) => {
+    const { strides, ...rest } = VideoFrameHeader.parse(header);
+    if (parts.length !== strides.length) throw new Error(`VideoFrame: ${parts.length} planes arrived for ${strides.length} strides`);
+    return { ...rest, planes: parts.map((data, i) => ({ data, stride: strides[i] })) };
+  },
+};
+
+export const VideoFrame = defineMessage<VideoFrame>('VideoFrame', VideoFrameSchema, 'a picture: size, pixel format and planes', { wire: videoFrameWire });
 
 /** Number of planes and their sizes for a format, so producers and consumers agree on layout. */
 export function planeLayout(format: PixelFormat, width: number, height: number): { stride: number; rows: number }[] {

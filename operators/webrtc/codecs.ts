@@ -1,8 +1,9 @@
 import { RTCRtpCodecParameters, SessionDescription, useNACK, usePLI, codecParametersFromString, type DepacketizerCodec } from 'werift';
+import { VideoCodecName } from '../messages/index.ts';
 
-/** The video codecs a WebRTC session can receive. */
-export const CODEC_NAMES = ['VP8', 'VP9', 'H264', 'AV1'] as const;
-export type CodecName = (typeof CODEC_NAMES)[number];
+/** The video codecs a WebRTC session can receive: every codec holots knows. */
+export const CODEC_NAMES = VideoCodecName.options;
+export type CodecName = VideoCodecName;
 
 export interface CodecInfo {
   name: CodecName;
