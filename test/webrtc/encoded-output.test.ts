@@ -41,14 +41,14 @@ after(async () => {
 });
 
 for (const codec of ['VP8', 'H264'] as const) {
-  test(`${codec}: the encoded output is every frame in order, ends with endOfStream, and decodes to the live pictures`, { timeout: 60_000 }, async () => {
+  test(`${codec}: the encoded output is every frame in order, ends with endOfStream, and decodes to the live pictures`, { timeout: 120_000 }, async () => {
     encoded.length = 0;
     live.clear();
     const r = await startSession(browser.page, { width: 640, height: 480, codec, kind: 'offer' });
     assert.ok(r.ok && r.sessionId, `offer refused: ${r.status} ${r.error}`);
-    await waitFor(() => live.size >= 30, `30 decoded ${codec} pictures`);
+    await waitFor(() => live.size >= 30, `30 decoded ${codec} pictures`, 45_000);
     assert.ok((await stopSession(browser.page, r.sessionId!)).ok);
-    await waitFor(() => encoded.some((e) => e.frame.endOfStream), 'the endOfStream message');
+    await waitFor(() => encoded.some((e) => e.frame.endOfStream), 'the endOfStream message', 45_000);
 
     const frames = encoded.filter((e) => !e.frame.endOfStream);
     assert.ok(frames.length >= 30);
