@@ -13,3 +13,6 @@ export type { Envelope, ConnectionOptions } from './connection.ts';
 export * from './registry.ts';
 export * from './yaml/index.ts';
 export * from './operator-class.ts';
+export * from './tap.ts';
+export * from './pipe-operator.ts';
+export * from './observable-source.ts';
