@@ -16,3 +16,6 @@ export * from './operator-class.ts';
 export * from './tap.ts';
 export * from './pipe-operator.ts';
 export * from './observable-source.ts';
+export * from './identifier.ts';
+export * from './path-param.ts';
+export * from './zod-issue.ts';

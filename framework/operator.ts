@@ -4,6 +4,7 @@ import type { Logger } from './logger.ts';
 import type { Metadata } from './metadata.ts';
 import type { InputValues, MessageOf, PortMap } from './port.ts';
 import { pipeHooks, type PipeDefinitionInput, type PipeState } from './pipe-operator.ts';
+import { isIdentifier } from './identifier.ts';
 
 /** Typed emitters, one per output port. `meta` adds metadata entries to what the inputs carried. */
 export type Emitters<O extends PortMap> = { [K in keyof O]: (value: MessageOf<O[K]>, meta?: Metadata) => void };
@@ -103,7 +104,7 @@ export function defineOperator<
   S = undefined,
 >(def: DefinitionInput<Params, I, O, S>): OperatorDefinition<Params, I, O, S>;
 export function defineOperator(def: DefinitionInput<z.ZodType, PortMap, PortMap, unknown> | PipeDefinitionInput<z.ZodType, PortMap, PortMap>): AnyOperatorDefinition {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(def.name)) throw new Error(`operator name '${def.name}' must be an identifier`);
+  if (!isIdentifier(def.name)) throw new Error(`operator name '${def.name}' must be an identifier`);
   const inputs = def.inputs ?? {};
   const outputs = def.outputs ?? {};
   for (const k of Object.keys(inputs)) if (k in outputs) throw new Error(`operator ${def.name}: port '${k}' is both an input and an output`);
