@@ -3,7 +3,7 @@ import { defineOperator, port, type Logger } from '../../framework/index.ts';
 import { Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../messages/index.ts';
 import { LatestFrameSlots } from './latest-frame-slots.ts';
 import { WebRTCClientParams } from './params.ts';
-import { SignalingError, WebRTCSession, type PictureMeta, type SessionOptions } from './session.ts';
+import { SignalingError, WebRTCSession, sessionOptionsFrom, type PictureMeta, type SessionOptions } from './session.ts';
 import { startStatusLine } from './status-line.ts';
 
 interface ClientState {
@@ -45,17 +45,7 @@ export const WebRTCClientOp = defineOperator({
       slots: new LatestFrameSlots(),
       stopped: false,
       stopStatusLine: null,
-      options: {
-        iceServers: p.ice_servers,
-        additionalHostAddresses: p.additional_host_addresses,
-        codecs: p.codecs,
-        outputFormat: p.output_format,
-        minBitrateKbps: p.min_bitrate_kbps || undefined,
-        startBitrateKbps: p.start_bitrate_kbps || undefined,
-        reorderWindowMs: p.reorder_window_ms,
-        disconnectGraceMs: p.disconnect_grace_ms,
-        connectTimeoutMs: p.connect_timeout_ms,
-      },
+      options: sessionOptionsFrom(p),
     };
   },
 
