@@ -50,6 +50,8 @@ export interface DecodePipelineOptions {
   reorderWindowMs: number;
   maxDecodeQueue?: number;
   keyframeTiming?: KeyframeRequesterTiming;
+  /** Sees each assembled compressed frame before it is queued for decoding (the op's `encoded` output). */
+  onAssembled?: (frame: EncodedFrame) => void;
   /** The clock of packet arrival (tests drive the reorder window with their own). */
   now?: () => number;
   log?: { debug(m: string): void; warn(m: string): void };
@@ -117,6 +119,7 @@ export class DecodePipeline {
 
   private enqueue(frame: EncodedFrame): void {
     if (this.closed) return;
+    this.options.onAssembled?.(frame);
     if (this.queue.length >= this.maxDecodeQueue) {
       // Decoding itself fell behind: drop what waits, restart from a keyframe (findings: only then).
       this.counters.framesDroppedBehind += this.queue.length + 1;

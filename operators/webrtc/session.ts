@@ -2,6 +2,7 @@ import { RTCPeerConnection, type MediaStreamTrack, type RTCRtpTransceiver, type 
 import type { SessionStats, VideoFrame } from '../messages/index.ts';
 import { answerCodecs, codecFromMime, codecsForOffer, type CodecInfo, type CodecName } from './codecs.ts';
 import { DecodePipeline, newCounters, type PictureMeta } from './decode-pipeline.ts';
+import type { EncodedFrame } from './frame-assembler.ts';
 import { offeredNames, parseOffer, type ParsedOffer } from './offer.ts';
 import type { WebRTCClientParams } from './params.ts';
 import { parseTrickleFragment } from './sdp-fragment.ts';
@@ -54,6 +55,8 @@ export function sessionOptionsFrom(p: WebRTCClientParams): SessionOptions {
 
 export interface SessionHandlers {
   onPicture(frame: VideoFrame, meta: PictureMeta): void;
+  /** Each assembled compressed frame, before it is queued for decoding (the op's `encoded` output). */
+  onEncoded?(frame: EncodedFrame, codec: CodecName): void;
   onClosed(id: string, reason: string): void;
   log: { info(m: string): void; warn(m: string): void; debug(m: string): void };
 }
@@ -75,6 +78,9 @@ export class WebRTCSession {
   state = 'new';
   codec: CodecInfo | null = null;
   superseded = 0;
+  /** Size of the latest picture (0 before the first). */
+  get width(): number { return this.counters.width; }
+  get height(): number { return this.counters.height; }
   /** Kept across pipelines: a sender may switch codec mid-session. */
   private readonly counters = newCounters();
   private pc: RTCPeerConnection;
@@ -213,7 +219,11 @@ export class WebRTCSession {
       () => { void receiver?.sendRtcpPLI(ssrc).catch(() => undefined); },
       (frame, meta) => this.handlers.onPicture(frame, { sessionId: this.id, ...meta }),
       this.counters,
-      { reorderWindowMs: this.options.reorderWindowMs, log: { debug: (m) => log.debug(`session ${this.id}: ${m}`), warn: (m) => log.warn(`session ${this.id}: ${m}`) } },
+      {
+        reorderWindowMs: this.options.reorderWindowMs,
+        onAssembled: this.handlers.onEncoded ? (frame) => this.handlers.onEncoded!(frame, info.name) : undefined,
+        log: { debug: (m) => log.debug(`session ${this.id}: ${m}`), warn: (m) => log.warn(`session ${this.id}: ${m}`) },
+      },
     );
     this.state = this.pc.connectionState === 'connected' ? 'connected' : this.state;
     this.pipeline.start();
