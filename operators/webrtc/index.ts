@@ -7,5 +7,5 @@ export { RECEIVE_TUNING } from './tuning.ts';
 export { FrameAssembler, seqDiff, type EncodedFrame, type AssemblerStats } from './frame-assembler.ts';
 export { VideoDecoder, DecodeError, RING_SIZE, type OutputFormat } from './video-decoder.ts';
 export { CODECS, CODEC_NAMES, codecsForOffer, answerCodecs, type CodecName, type CodecInfo } from './codecs.ts';
-export { parseTrickleFragment } from './sdp-fragment.ts';
+export { parseTrickleFragment } from '../messages/trickle-fragment.ts';
 export { offerProblem, parseOffer, OFFER_LIMITS, type ParsedOffer, type OfferedCodec } from './offer.ts';

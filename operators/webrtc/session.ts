@@ -5,7 +5,7 @@ import { DecodePipeline, newCounters, type PictureMeta } from './decode-pipeline
 import type { EncodedFrame } from './frame-assembler.ts';
 import { offeredNames, parseOffer, type ParsedOffer } from './offer.ts';
 import type { WebRTCClientParams } from './params.ts';
-import { parseTrickleFragment } from './sdp-fragment.ts';
+import { parseTrickleFragment } from '../messages/trickle-fragment.ts';
 import { RECEIVE_TUNING } from './tuning.ts';
 import { VideoDecoder, type OutputFormat } from './video-decoder.ts';
 
