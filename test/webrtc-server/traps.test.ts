@@ -54,7 +54,7 @@ describe('a werift viewer of a shared H264 broadcast', () => {
   before(async () => {
     installCompoundRtcpSplit();
     broadcast = new Broadcast({ codec: 'H264', fps: 30, maxBitrateBps: 2_000_000, minBitrateBps: 300_000, keyframeInterval: 0 }, () => viewers);
-    viewer = new Viewer({ codec: 'H264', iceServers: [], additionalHostAddresses: ['127.0.0.1'], connectTimeoutMs: 15_000, disconnectGraceMs: 1000, zeroPlayoutDelay: true }, {
+    viewer = new Viewer({ codec: 'H264', iceServers: [], additionalHostAddresses: ['127.0.0.1'], connectTimeoutMs: 15_000, disconnectGraceMs: 1000, rtcpTimeoutMs: 5000, zeroPlayoutDelay: true }, {
       onConnected: () => { encodedBeforeConnected = broadcast.stats.framesEncoded; connectedAt = received.length; },
       onKeyframeRequest: (v, reason) => broadcast.requestKeyframe(v, reason === 'joined'),
       onClosed: (v) => broadcast.viewerLeft(v),
