@@ -19,3 +19,4 @@ export * from './observable-source.ts';
 export * from './identifier.ts';
 export * from './path-param.ts';
 export * from './zod-issue.ts';
+export * from './terminal.ts';
