@@ -4,3 +4,4 @@ export * from './signaling.ts';
 export * from './geometry.ts';
 export * from './trickle-fragment.ts';
 export * from './color.ts';
+export * from './control.ts';
