@@ -10,6 +10,7 @@ import { defineOperatorClass, isOperatorClass } from '../operator-class.ts';
 import type { OperatorRegistry } from '../registry.ts';
 import { AppFileBase, CUSTOM_TYPE, normalizeFlow, type AppFile } from './app-file.ts';
 import { AppFileError } from './app-file-error.ts';
+import { operatorImportAdvice } from './operator-import-advice.ts';
 
 export interface LoadOptions {
   registry: OperatorRegistry;
@@ -93,7 +94,7 @@ async function resolveType(type: string, file: string, path: string, opName: str
   try {
     mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
   } catch (e) {
-    throw new AppFileError(path, line, `${where}: cannot load '${modulePath}': ${(e as Error).message.split('\n')[0]}`);
+    throw new AppFileError(path, line, `${where}: cannot load '${modulePath}': ${operatorImportAdvice(e, modulePath) ?? (e as Error).message.split('\n')[0]}`);
   }
   const exported = mod[exportName];
   const def = isOperatorClass(exported) ? defineOperatorClass(exported) : exported;
