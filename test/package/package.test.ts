@@ -5,7 +5,7 @@
  * on the Node that runs this suite and with no tsx of the test's own. npm's cache (filled by `npm ci`)
  * serves the install; the registry is asked only for what the cache lacks.
  */
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -80,58 +80,61 @@ test('the tarball holds compiled JavaScript, declarations, the bin, the schema a
   assert.ok(packed.unpackedSize < 2_000_000, `unpacked size ${packed.unpackedSize} bytes`);
 });
 
-test('holots run app.yaml runs the README example with its TypeScript operator, and ends by itself', async () => {
-  assert.ok(example.has('square.ts') && example.has('app.yaml'), `README example files: ${[...example.keys()].join(', ')}`);
-  const r = await holots(dir, 'run', 'app.yaml');
-  assert.equal(r.code, 0, r.stderr);
-  const received = [...r.stderr.matchAll(/print: received (\d+) \(/g)].map((m) => Number(m[1]));
-  assert.deepEqual(received, [1, 4, 9, 16, 25], r.stderr);
-});
+// Each test has its own folder or file: they run side by side (the machine's cores, not the test, set the pace).
+describe('the installed package', { concurrency: true }, () => {
+  test('holots run app.yaml runs the README example with its TypeScript operator, and ends by itself', async () => {
+    assert.ok(example.has('square.ts') && example.has('app.yaml'), `README example files: ${[...example.keys()].join(', ')}`);
+    const r = await holots(dir, 'run', 'app.yaml');
+    assert.equal(r.code, 0, r.stderr);
+    const received = [...r.stderr.matchAll(/print: received (\d+) \(/g)].map((m) => Number(m[1]));
+    assert.deepEqual(received, [1, 4, 9, 16, 25], r.stderr);
+  });
 
-test('a plain .mjs imports holots, holots/messages and holots/operators without tsx', async () => {
-  // One process: the README's sum.mjs, then a look at each entry point's exports.
-  await writeFile(join(dir, 'api.mjs'), [
-    "await import('./sum.mjs');",
-    "const holots = await import('holots');",
-    "const { VideoFrame, EncodedFrame } = await import('holots/messages');",
-    "const { builtinRegistry } = await import('holots/operators');",
-    "console.log(JSON.stringify({ api: ['Application', 'defineOperator', 'port', 'loadApp', 'z'].filter((k) => k in holots),",
-    "  messages: [VideoFrame.name, EncodedFrame.name], operators: builtinRegistry().names() }));",
-  ].join('\n'));
-  const r = await node(['api.mjs'], dir);
-  assert.equal(r.code, 0, r.stderr);
-  const [sum, json] = r.stdout.trim().split('\n');
-  assert.equal(sum, 'sum of 1..4 = 10');
-  const seen = JSON.parse(json) as { api: string[]; messages: string[]; operators: string[] };
-  assert.deepEqual(seen.api, ['Application', 'defineOperator', 'port', 'loadApp', 'z']);
-  assert.ok(seen.messages.every((n) => typeof n === 'string' && n.length > 0), r.stdout);
-  for (const op of ['HolovizOp', 'WebRTCClientOp', 'WebServerOp', 'PingTxOp']) assert.ok(seen.operators.includes(op), r.stdout);
-});
+  test('a plain .mjs imports holots, holots/messages and holots/operators without tsx', async () => {
+    // One process: the README's sum.mjs, then a look at each entry point's exports.
+    await writeFile(join(dir, 'api.mjs'), [
+      "await import('./sum.mjs');",
+      "const holots = await import('holots');",
+      "const { VideoFrame, EncodedFrame } = await import('holots/messages');",
+      "const { builtinRegistry } = await import('holots/operators');",
+      "console.log(JSON.stringify({ api: ['Application', 'defineOperator', 'port', 'loadApp', 'z'].filter((k) => k in holots),",
+      "  messages: [VideoFrame.name, EncodedFrame.name], operators: builtinRegistry().names() }));",
+    ].join('\n'));
+    const r = await node(['api.mjs'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const [sum, json] = r.stdout.trim().split('\n');
+    assert.equal(sum, 'sum of 1..4 = 10');
+    const seen = JSON.parse(json) as { api: string[]; messages: string[]; operators: string[] };
+    assert.deepEqual(seen.api, ['Application', 'defineOperator', 'port', 'loadApp', 'z']);
+    assert.ok(seen.messages.every((n) => typeof n === 'string' && n.length > 0), r.stdout);
+    for (const op of ['HolovizOp', 'WebRTCClientOp', 'WebServerOp', 'PingTxOp']) assert.ok(seen.operators.includes(op), r.stdout);
+  });
 
-test('an operator in a CommonJS folder (npm init -y writes "type": "commonjs") loads too; the seed app validates from the package', async () => {
-  const cjs = join(dir, 'cjs');
-  await mkdir(cjs);
-  await writeFile(join(cjs, 'package.json'), JSON.stringify({ name: 'cjs-app', type: 'commonjs' }));
-  await cp(join(dir, 'square.ts'), join(cjs, 'square.ts'));
-  await cp(join(dir, 'app.yaml'), join(cjs, 'app.yaml'));
-  const r = await holots(cjs, 'run', 'app.yaml');
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /print: received 25 \(5 so far\)/);
-  const seed = await holots(dir, 'validate', 'node_modules/holots/apps/webrtc_video_client/app.yaml');
-  assert.equal(seed.code, 0, seed.stderr);
-  assert.match(seed.stdout, /ok \(3 operators/);
-});
+  test('an operator in a CommonJS folder (npm init -y writes "type": "commonjs") loads too; the seed app validates from the package', async () => {
+    const cjs = join(dir, 'cjs');
+    await mkdir(cjs);
+    await writeFile(join(cjs, 'package.json'), JSON.stringify({ name: 'cjs-app', type: 'commonjs' }));
+    await cp(join(dir, 'square.ts'), join(cjs, 'square.ts'));
+    await cp(join(dir, 'app.yaml'), join(cjs, 'app.yaml'));
+    const r = await holots(cjs, 'run', 'app.yaml');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /print: received 25 \(5 so far\)/);
+    const seed = await holots(dir, 'validate', 'node_modules/holots/apps/webrtc_video_client/app.yaml');
+    assert.equal(seed.code, 0, seed.stderr);
+    assert.match(seed.stdout, /ok \(3 operators/);
+  });
 
-test("an operator in a folder where holots is not installed gets holots's advice, not Node's error", async () => {
-  const elsewhere = await mkdtemp(join(tmpdir(), 'holots-elsewhere-'));
-  try {
-    await writeFile(join(elsewhere, 'package.json'), JSON.stringify({ type: 'module' }));
-    await cp(join(dir, 'square.ts'), join(elsewhere, 'square.ts'));
-    await cp(join(dir, 'app.yaml'), join(elsewhere, 'app.yaml'));
-    const r = await holots(elsewhere, 'run', 'app.yaml');
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr.split('\n')[0], /^holots: app\.yaml:\d+: operators\.square\.type: cannot load '.*square\.ts': it imports 'holots', which is not installed for .*: run npm i holots there/);
-  } finally {
-    await rm(elsewhere, { recursive: true, force: true });
-  }
+  test("an operator in a folder where holots is not installed gets holots's advice, not Node's error", async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), 'holots-elsewhere-'));
+    try {
+      await writeFile(join(elsewhere, 'package.json'), JSON.stringify({ type: 'module' }));
+      await cp(join(dir, 'square.ts'), join(elsewhere, 'square.ts'));
+      await cp(join(dir, 'app.yaml'), join(elsewhere, 'app.yaml'));
+      const r = await holots(elsewhere, 'run', 'app.yaml');
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr.split('\n')[0], /^holots: app\.yaml:\d+: operators\.square\.type: cannot load '.*square\.ts': it imports 'holots', which is not installed for .*: run npm i holots there/);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
 });
