@@ -5,10 +5,11 @@ import { VideoStreamRecorderOp, VideoStreamReplayerOp } from './recording/index.
 import { ImageWriterOp, TestPatternOp } from './video/index.ts';
 import { WebRTCClientOp } from './webrtc/index.ts';
 import { WebServerOp } from './web-server/index.ts';
+import { WebRTCServerOp } from './webrtc-server/index.ts';
 
-export { HolovizOp, ImageWriterOp, PingRxOp, PingTxOp, TestPatternOp, VideoStreamRecorderOp, VideoStreamReplayerOp, WebRTCClientOp, WebServerOp };
+export { HolovizOp, ImageWriterOp, PingRxOp, PingTxOp, TestPatternOp, VideoStreamRecorderOp, VideoStreamReplayerOp, WebRTCClientOp, WebRTCServerOp, WebServerOp };
 
 /** Every operator that ships with holots, by the name YAML uses. */
 export function builtinRegistry(): OperatorRegistry {
-  return new OperatorRegistry().register(PingTxOp, PingRxOp, TestPatternOp, ImageWriterOp, HolovizOp, WebServerOp, WebRTCClientOp, VideoStreamReplayerOp, VideoStreamRecorderOp);
+  return new OperatorRegistry().register(PingTxOp, PingRxOp, TestPatternOp, ImageWriterOp, HolovizOp, WebServerOp, WebRTCClientOp, WebRTCServerOp, VideoStreamReplayerOp, VideoStreamRecorderOp);
 }

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../../framework/index.ts';
 import { bearerAuth } from './auth.ts';
@@ -8,15 +10,19 @@ import { sendError } from './http-error.ts';
 import { offerRoutes } from './routes/offer.ts';
 import { staticRoutes } from './routes/static.ts';
 import { statsRoutes } from './routes/stats.ts';
+import { whepRoutes } from './routes/whep.ts';
 import { whipRoutes } from './routes/whip.ts';
 import type { SignalingQueue } from './signaling-queue.ts';
 
 export interface WebServerOptions {
-  staticDir: string;
+  /** The app's browser page; null: the API alone. */
+  staticDir: string | null;
   bodyLimit: number;
   /** Longest a client may take to send one whole request; fastify's default is no limit at all. */
   requestTimeoutMs: number;
   queue: SignalingQueue;
+  /** WHEP requests (viewers): a queue of their own, so ingest and playback never meet. */
+  playbackQueue: SignalingQueue;
   log: Logger;
   /** PEM contents; HTTPS when given. */
   tls?: { cert: Buffer; key: Buffer };
@@ -66,8 +72,11 @@ export async function createWebServer(o: WebServerOptions): Promise<WebServer> {
     }
     offerRoutes(plain, o.queue);
     whipRoutes(plain, o.queue);
+    whepRoutes(plain, o.playbackQueue);
     statsRoutes(plain, o.queue);
   });
   await app.register(async (files) => staticRoutes(files as unknown as FastifyInstance, o.staticDir));
+  // Every browser asks for it on each page load; without an icon of its own the app answers "none" (204), not 404.
+  if (!o.staticDir || !existsSync(join(o.staticDir, 'favicon.ico'))) app.get('/favicon.ico', (_request, reply) => reply.code(204).send());
   return app;
 }

@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { defineOperator, port } from '../../framework/index.ts';
+import { defineOperator, port, UserError } from '../../framework/index.ts';
 import { Signaling } from '../messages/index.ts';
-import { DEFAULT_STATIC_DIR, WebServerParams } from './params.ts';
+import { WebServerParams } from './params.ts';
 import { createWebServer, type WebServer } from './server.ts';
 import { SignalingQueue } from './signaling-queue.ts';
 
@@ -22,9 +22,12 @@ const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /
  */
 export const WebServerOp = defineOperator({
   name: 'WebServerOp',
-  description: 'serves the browser page and turns HTTP signaling (seed /offer, WHIP, /stats) into Signaling requests',
+  description: 'serves the browser page and turns HTTP signaling into Signaling requests: ingest (seed /offer, WHIP, /stats) on signaling, playback (WHEP) on playback',
   params: WebServerParams,
-  outputs: { signaling: port(Signaling, { description: 'one request per HTTP call; the receiver calls its reply exactly once' }) },
+  outputs: {
+    signaling: port(Signaling, { description: 'ingest: one request per HTTP call (/offer, WHIP, /stats); the receiver calls its reply exactly once' }),
+    playback: port(Signaling, { description: 'playback: WHEP requests (/whep), for a sender such as WebRTCServerOp' }),
+  },
   conditions: [{ type: 'asynchronous' }],
 
   initialize(ctx) {
@@ -32,28 +35,31 @@ export const WebServerOp = defineOperator({
       ctx.log.warn(`session ${sessionId} was created after its client timed out; closing it`);
       void queue.ask({ kind: 'close', sessionId });
     });
-    return { queue, server: null as WebServer | null, url: null as string | null, port: 0 };
+    const playbackQueue: SignalingQueue = new SignalingQueue(() => ctx.notify(), ctx.params.reply_timeout_ms, (viewerId) => {
+      ctx.log.warn(`viewer ${viewerId} was created after its client timed out; closing it`);
+      void playbackQueue.ask({ kind: 'close', sessionId: viewerId });
+    }, 'is a WebRTCServerOp connected to the playback output?');
+    return { queue, playbackQueue, server: null as WebServer | null, url: null as string | null, port: 0 };
   },
 
   async start(ctx) {
     const p = ctx.params;
-    const staticDir = resolve(process.cwd(), p.static_dir ?? DEFAULT_STATIC_DIR);
-    const dirStat = await stat(staticDir).catch(() => null);
-    if (!dirStat?.isDirectory()) throw new Error(`static_dir '${staticDir}' is not a folder`);
+    const staticDir = p.static_dir === undefined ? null : resolve(p.static_dir);
+    if (staticDir !== null && !(await stat(staticDir).catch(() => null))?.isDirectory()) throw new UserError(`static_dir '${staticDir}' is not a folder`);
     let tls: { cert: Buffer; key: Buffer } | undefined;
     if (p.cert_file && p.key_file) {
-      const read = (file: string, what: string) => readFile(resolve(process.cwd(), file)).catch((e: Error) => {
-        throw new Error(`cannot read ${what} '${file}': ${e.message}`);
+      const read = (file: string, what: string) => readFile(resolve(file)).catch((e: Error) => {
+        throw new UserError(`cannot read ${what} '${file}': ${e.message}`);
       });
       tls = { cert: await read(p.cert_file, 'cert_file'), key: await read(p.key_file, 'key_file') };
     }
-    const server = await createWebServer({ staticDir, bodyLimit: p.body_limit, requestTimeoutMs: p.request_timeout_ms, queue: ctx.state.queue, log: ctx.log, tls, token: p.token, corsOrigin: p.cors_origin });
+    const server = await createWebServer({ staticDir, bodyLimit: p.body_limit, requestTimeoutMs: p.request_timeout_ms, queue: ctx.state.queue, playbackQueue: ctx.state.playbackQueue, log: ctx.log, tls, token: p.token, corsOrigin: p.cors_origin });
     try {
       await server.listen({ host: p.host, port: p.port });
     } catch (e) {
       await server.close();
       const err = e as NodeJS.ErrnoException;
-      throw new Error(err.code === 'EADDRINUSE' ? `port ${p.port} on ${p.host} is already in use (pick another with port, or 0 for any free one)` : `cannot listen on ${p.host}:${p.port}: ${err.message}`);
+      throw new UserError(err.code === 'EADDRINUSE' ? `port ${p.port} on ${p.host} is already in use (pick another with port, or 0 for any free one)` : `cannot listen on ${p.host}:${p.port}: ${err.message}`);
     }
     ctx.state.server = server;
     ctx.state.port = (server.server.address() as AddressInfo).port;
@@ -61,7 +67,7 @@ export const WebServerOp = defineOperator({
     // 0.0.0.0 / :: are not addresses a browser can open; this machine's loopback is (and is a secure origin).
     const shown = p.host === '0.0.0.0' || p.host === '::' ? 'localhost' : p.host.includes(':') ? `[${p.host}]` : p.host;
     ctx.state.url = `${scheme}://${shown}:${ctx.state.port}/`;
-    ctx.log.info(`holots: open ${ctx.state.url} (listening on ${p.host}:${ctx.state.port}, page from ${staticDir})`);
+    ctx.log.info(`holots: open ${ctx.state.url} (listening on ${p.host}:${ctx.state.port}, ${staticDir ? `page from ${staticDir}` : 'no page: API only'})`);
     if (!isLoopback(p.host)) {
       if (!p.token) ctx.log.warn(`listening on ${p.host} beyond this machine without a token: anyone who can reach port ${ctx.state.port} can open sessions (set token)`);
       if (!tls) ctx.log.info('browsers on other machines need HTTPS (cert_file, key_file) for camera access; see docs/web-server.md');
@@ -71,12 +77,15 @@ export const WebServerOp = defineOperator({
   compute(_inputs, emit, ctx) {
     const request = ctx.state.queue.shift();
     if (request) emit.signaling(request);
-    // One per compute: the next waits for room downstream (see the note above).
-    if (ctx.state.queue.pending > 0) ctx.notify();
+    const viewerRequest = ctx.state.playbackQueue.shift();
+    if (viewerRequest) emit.playback(viewerRequest);
+    // One per port per compute: the next waits for room downstream (see the note above).
+    if (ctx.state.queue.pending > 0 || ctx.state.playbackQueue.pending > 0) ctx.notify();
   },
 
   async stop(ctx) {
     ctx.state.queue.close();
+    ctx.state.playbackQueue.close();
     await ctx.state.server?.close();
     ctx.state.server = null;
   },
