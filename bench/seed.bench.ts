@@ -154,14 +154,17 @@ async function runReceiver(rx: ReceiverProcess, cfg: Config, repeat: number, rec
     const cpu1 = processCpuMs(rx.pid);
     const main1 = processCpuMs(rx.pid, rx.pid);
     const wallMs = performance.now() - t0;
-    const recording = record ? await browser.page.evaluate((codec) => {
-      const w = window as unknown as { encodedFrames: { key: boolean; data: Uint8Array }[]; recording: boolean };
-      w.recording = false;
-      const b64 = (u: Uint8Array) => { let out = ''; for (let i = 0; i < u.length; i += 0x8000) out += String.fromCharCode(...u.subarray(i, i + 0x8000)); return btoa(out); };
-      const frames = w.encodedFrames.map((f) => ({ key: f.key, data: b64(f.data) }));
-      w.encodedFrames = [];
-      return { codec, frames };
-    }, cfg.codec) : undefined;
+    // A string, not a function: tsx would wrap named helpers in __name(), which the page does not have.
+    const recording: Recording | undefined = record ? { codec: cfg.codec, frames: await browser.page.evaluate(`(() => {
+      window.recording = false;
+      const frames = window.encodedFrames.map((f) => {
+        let s = '';
+        for (let i = 0; i < f.data.length; i += 0x8000) s += String.fromCharCode(...f.data.subarray(i, i + 0x8000));
+        return { key: f.key, data: btoa(s) };
+      });
+      window.encodedFrames = [];
+      return frames;
+    })()`) } : undefined;
     const st = await rx.call<RxStats>('/stats');
     const s1 = await senderStats(id);
     const latency = st.samples.map((x: number[]) => x[0]);

@@ -51,7 +51,7 @@ async function startReceiver(name: string, command: string, args: string[]): Pro
       return (await res.json()) as T;
     },
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
