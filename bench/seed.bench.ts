@@ -7,7 +7,8 @@
  * - seed: bench/seed/answerer.py (aiortc + PyAV under Debian's /usr/bin/python3: the seed operator's
  *   recv() + to_rgb().to_ndarray(), time code read from the RGB array; ICE on 127.0.0.1 only, as holots);
  * - the floor: bench/receivers/decode-floor.ts, node-av decoding from memory the very frames Chromium's
- *   encoder produced during the holots window (recorded in the page with encoded insertable streams).
+ *   encoder produced for the holots session, from its first keyframe to the window's end (recorded in the
+ *   page with encoded insertable streams).
  * CPU of each is its own process's, from /proc/<pid>/stat; this driver (playwright, Chromium, bookkeeping)
  * is charged to none. The page sends a canvas time code over moving noise, and both answers carry the same
  * x-google-min/start/max-bitrate for the size (a webcam's 1.5-4 Mbps); each row reports what was really sent.
@@ -149,7 +150,6 @@ async function runReceiver(rx: ReceiverProcess, cfg: Config, repeat: number, rec
     const cpu0 = processCpuMs(rx.pid);
     const main0 = processCpuMs(rx.pid, rx.pid);
     const t0 = performance.now();
-    if (record) await browser.page.evaluate(() => { const w = window as unknown as { encodedFrames: unknown[]; recording: boolean }; w.encodedFrames = []; w.recording = true; });
     await sleep(MEASURE_MS);
     const cpu1 = processCpuMs(rx.pid);
     const main1 = processCpuMs(rx.pid, rx.pid);
@@ -368,7 +368,9 @@ try {
           // The floor decodes what Chromium encoded during the holots window of the first repeat.
           const { run, recording } = await runReceiver(rx, cfg, rep, rx.name === 'holots' && rep === 0);
           runs.push(run); log(run);
-          if (recording) { const floor = await runFloor(recording, run); runs.push(floor); log(floor); }
+          if (recording) {
+            try { const floor = await runFloor(recording, run); runs.push(floor); log(floor); } catch (err) { console.error(`  floor ${codec} ${height}p: ${(err as Error).message}`); }
+          }
         }
       }
     }
