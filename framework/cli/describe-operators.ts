@@ -40,7 +40,10 @@ export function describeOperator(def: AnyOperatorDefinition): OperatorInfo {
 function typeName(p: { type?: string | string[]; enum?: unknown[]; anyOf?: { type?: string }[]; items?: { type?: string } }): string {
   if (p.enum) return p.enum.map((v) => JSON.stringify(v)).join(' | ');
   if (p.anyOf) return p.anyOf.map((a) => typeName(a)).join(' | ');
-  if (p.type === 'array') return `${p.items ? typeName(p.items) : 'any'}[]`;
+  if (p.type === 'array') {
+    const item = p.items ? typeName(p.items) : 'any';
+    return item.includes(' | ') ? `(${item})[]` : `${item}[]`;
+  }
   if (Array.isArray(p.type)) return p.type.join(' | ');
   return p.type ?? 'any';
 }

@@ -5,3 +5,4 @@ export * from './geometry.ts';
 export * from './trickle-fragment.ts';
 export * from './color.ts';
 export * from './control.ts';
+export * from './ice-server.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineMessage } from '../../framework/index.ts';
+import type { PeerConfiguration } from './ice-server.ts';
 
 /**
  * Signaling travels over a port so that any source (the seed's `/offer`, WHIP, a WebSocket, a test)
@@ -19,7 +20,9 @@ export type SignalingRequest =
   | { kind: 'candidate'; sessionId: string; candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }; reply: (r: SignalingReply) => void }
   /** WHIP or WHEP DELETE, or the page's Stop. */
   | { kind: 'close'; sessionId: string; reply: (r: SignalingReply) => void }
-  | { kind: 'stats'; reply: (r: SignalingReply) => void };
+  | { kind: 'stats'; reply: (r: SignalingReply) => void }
+  /** GET /config: how a page should build its RTCPeerConnection (the ICE servers the operator uses). */
+  | { kind: 'config'; reply: (r: SignalingReply) => void };
 
 export interface SessionStats {
   id: string;
@@ -40,7 +43,7 @@ export interface PlaybackStats {
 }
 
 export type SignalingReply =
-  | { ok: true; sessionId?: string; sdp?: string; stats?: SessionStats[]; playback?: PlaybackStats }
+  | { ok: true; sessionId?: string; sdp?: string; stats?: SessionStats[]; playback?: PlaybackStats; configuration?: PeerConfiguration }
   /** `status` is the HTTP-like status the caller should answer with (400 bad offer, 404 unknown session, 429 too many). */
   | { ok: false; status: number; error: string };
 

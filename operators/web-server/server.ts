@@ -7,6 +7,7 @@ import type { Logger } from '../../framework/index.ts';
 import { bearerAuth } from './auth.ts';
 import { allowCrossOrigin } from './cors.ts';
 import { sendError } from './http-error.ts';
+import { configRoutes } from './routes/config.ts';
 import { offerRoutes } from './routes/offer.ts';
 import { staticRoutes } from './routes/static.ts';
 import { statsRoutes } from './routes/stats.ts';
@@ -79,6 +80,7 @@ export async function createWebServer(o: WebServerOptions): Promise<WebServer> {
     whepRoutes(plain, o.playbackQueue);
     controlRoutes(plain, o.pushControl);
     statsRoutes(plain, o.queue);
+    configRoutes(plain, o.queue);
   });
   await app.register(async (files) => staticRoutes(files as unknown as FastifyInstance, o.staticDir));
   // Every browser asks for it on each page load; without an icon of its own the app answers "none" (204), not 404.

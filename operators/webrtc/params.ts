@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { IceServerSchema } from '../messages/index.ts';
 import { CODEC_NAMES } from './codecs.ts';
 
 /** WebRTCClientOp's parameters, snake_case as in Holoscan YAML. */
 export const WebRTCClientParams = z.object({
-  ice_servers: z.array(z.string().regex(/^(stun|stuns|turn|turns):/, 'an ICE server URL starts with stun:, stuns:, turn: or turns:'))
-    .default([]).describe('STUN/TURN server URLs; none by default: host candidates serve LAN and loopback'),
+  ice_servers: z.array(IceServerSchema).default([])
+    .describe('STUN/TURN servers for the server\'s peer connections and the page\'s (GET /config): URLs, or {urls, username, credential} for TURN with credentials; none by default: host candidates serve LAN and loopback'),
   additional_host_addresses: z.array(z.string()).default(['127.0.0.1'])
     .describe('extra host candidate addresses; 127.0.0.1 makes loopback peers work (werift skips loopback otherwise)'),
   codecs: z.array(z.enum(CODEC_NAMES)).min(1).default([...CODEC_NAMES])

@@ -1,5 +1,5 @@
 import { RTCPeerConnection, type MediaStreamTrack, type RTCRtpTransceiver, type RtpPacket } from 'werift';
-import type { SessionStats, VideoFrame } from '../messages/index.ts';
+import { toRTCIceServer, type IceServer, type SessionStats, type VideoFrame } from '../messages/index.ts';
 import { answerCodecs, codecFromMime, codecsForOffer, type CodecInfo, type CodecName } from './codecs.ts';
 import { DecodePipeline, newCounters, type PictureMeta } from './decode-pipeline.ts';
 import type { EncodedFrame } from './frame-assembler.ts';
@@ -12,7 +12,7 @@ import { VideoDecoder, type OutputFormat } from './video-decoder.ts';
 export type { PictureMeta } from './decode-pipeline.ts';
 
 export interface SessionOptions {
-  iceServers: string[];
+  iceServers: IceServer[];
   additionalHostAddresses: string[];
   codecs: readonly CodecName[];
   outputFormat: OutputFormat;
@@ -95,7 +95,7 @@ export class WebRTCSession {
     this.pc = new RTCPeerConnection({
       codecs: { video: codecsForOffer(offer, options), audio: [] },
       headerExtensions: { video: [], audio: [] },
-      iceServers: options.iceServers.map((urls) => ({ urls })),
+      iceServers: options.iceServers.map(toRTCIceServer),
       iceAdditionalHostAddresses: options.additionalHostAddresses,
       bundlePolicy: 'max-bundle',
     });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineOperator, port, type Logger } from '../../framework/index.ts';
-import { EncodedFrame, Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../messages/index.ts';
+import { EncodedFrame, Signaling, VideoFrame, toRTCIceServer, type SignalingReply, type SignalingRequest } from '../messages/index.ts';
 import { EncodedOutbox } from './encoded-outbox.ts';
 import { LatestFrameSlots } from './latest-frame-slots.ts';
 import { WebRTCClientParams } from './params.ts';
@@ -169,6 +169,9 @@ function handleRequest(req: SignalingRequest, st: ClientState, maxSessions: numb
       if (s) s.close('closed by the peer').then(() => reply({ ok: true, sessionId: s.id }), (err) => reply(failure(err)));
       return;
     }
+    case 'config':
+      reply({ ok: true, configuration: { iceServers: st.options.iceServers.map(toRTCIceServer) } });
+      return;
     case 'stats':
       reply({ ok: true, stats: [...st.sessions.values()].map((s) => s.stats()) });
       return;

@@ -41,6 +41,13 @@ class ServerError extends Error {
 /** fetch itself failed: the server is down, or the network is. */
 class UnreachableError extends Error {}
 
+/** While streaming, the server stopped answering: holots ended (or crashed), or the network to it is gone. */
+class ServerGoneError extends Error {}
+
+// While streaming the page asks GET /stats once a second; one that fails (or takes longer than this) means
+// the server is gone. Without it the page would only learn from ICE, seconds later and blaming the network.
+const HEARTBEAT_TIMEOUT_MS = 1500;
+
 /** The current session, or null. Each Start makes a new one; Stop or a failure ends it. */
 let session = null;
 
@@ -105,6 +112,7 @@ function explainInsecureOrigin() {
 
 /** Words for what went wrong, for a person rather than a console. */
 function describeError(err) {
+  if (err instanceof ServerGoneError) return `holots stopped or is unreachable: ${err.message}. Start the app again (or check the network), then press Start.`;
   if (err instanceof UnreachableError) return `Cannot reach the holots server at ${location.origin}. Is the app still running? (${err.message})`;
   if (err instanceof ServerError) return `The server answered ${err.status}: ${err.message}`;
   switch (err && err.name) {
@@ -234,7 +242,7 @@ async function start() {
     setState('error', 'The camera is not available on this page.');
     return;
   }
-  const s = { pc: null, stream: null, id: null, timer: null, candidates: [], sending: Promise.resolve(), closed: false, lastBytes: null };
+  const s = { pc: null, stream: null, id: null, timer: null, candidates: [], sending: Promise.resolve(), closed: false, lastBytes: null, checking: false };
   session = s;
   setState('connecting', 'Opening the camera…');
   try {
@@ -243,8 +251,11 @@ async function start() {
     ui.preview.srcObject = s.stream;
     listCameras(); // labels are known now
 
-    // No STUN server: host candidates are enough on a LAN and on this machine.
-    s.pc = new RTCPeerConnection({ iceServers: [] });
+    // The app's ICE servers (none by default: host candidates serve a LAN and this machine; a TURN server
+    // when the server sits behind NAT, e.g. in a container), as the WebRTC operator uses them.
+    const configuration = await api('/config');
+    if (s.closed) return stopTracks(s);
+    s.pc = new RTCPeerConnection({ iceServers: configuration.iceServers || [] });
     const track = s.stream.getVideoTracks()[0];
     const transceiver = s.pc.addTransceiver(track, { direction: 'sendonly', streams: [s.stream] });
     if (ui.codec.value !== 'default') {
@@ -270,7 +281,10 @@ async function start() {
     ui.stat.session.textContent = s.id;
     await s.pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
     flushCandidates(s);
-    s.timer = setInterval(() => updateStats(s), 1000);
+    s.timer = setInterval(() => {
+      updateStats(s);
+      checkServer(s);
+    }, 1000);
   } catch (err) {
     if (s.closed) return;
     fail(s, err);
@@ -302,6 +316,7 @@ function onConnectionState(s) {
       break;
     case 'disconnected':
       setState('connecting', 'Connection interrupted; trying to recover…');
+      checkServer(s);
       break;
     case 'failed':
       fail(s, new Error('the connection to the server failed (ICE could not find a path; check that the server is reachable on UDP)'));
@@ -313,9 +328,24 @@ function fail(s, err) {
   console.error('holots:', err);
   const wasId = s.id;
   endSession(s);
-  if (wasId) closeSession(s, wasId);
+  // A server that is gone has no session left to close.
+  if (wasId && !(err instanceof ServerGoneError)) closeSession(s, wasId);
   showMessage(describeError(err));
-  setState('error', 'Stopped after an error.');
+  setState('error', err instanceof ServerGoneError ? `holots stopped or is unreachable: ${err.message}` : 'Stopped after an error.');
+}
+
+/** The heartbeat: a failed (or too slow) GET /stats, or a 503 from a server shutting down, ends the session. */
+async function checkServer(s) {
+  if (s.checking || s.closed) return;
+  s.checking = true;
+  try {
+    await api('/stats', { signal: AbortSignal.timeout(HEARTBEAT_TIMEOUT_MS) });
+  } catch (err) {
+    const gone = err instanceof UnreachableError || (err instanceof ServerError && err.status === 503);
+    if (gone && s === session && !s.closed) fail(s, new ServerGoneError(err.message));
+  } finally {
+    s.checking = false;
+  }
 }
 
 function stopTracks(s) {
