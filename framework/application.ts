@@ -8,6 +8,8 @@ import type { AnyOperatorDefinition } from './operator.ts';
 import { OperatorNode, type NodeRuntime } from './operator-node.ts';
 import { RunQueue } from './run-queue.ts';
 import { DataFlowTracker } from './tracking.ts';
+import { Pools, type PoolPlacement } from './workers/pools.ts';
+import type { PoolOptions } from './workers/pool.ts';
 import { topologicalOrder } from './topology.ts';
 
 /** A handle to an operator instance in a graph; carries the definition's types for `addFlow`. */
@@ -16,7 +18,7 @@ export interface OperatorHandle<D extends AnyOperatorDefinition = AnyOperatorDef
   readonly def: D;
 }
 
-export interface AddOptions<D extends AnyOperatorDefinition> {
+export interface AddOptions<D extends AnyOperatorDefinition> extends PoolPlacement {
   params?: z.input<D['params']>;
   conditions?: ConditionSpec[];
 }
@@ -57,6 +59,7 @@ export class Application {
   private runQueue: RunQueue | null = null;
   private stopRequested: ((reason: string) => void) | null = null;
   private running = false;
+  private readonly pools = new Pools();
 
   constructor(readonly name: string, options: { logLevel?: LogLevel; logger?: Logger } = {}) {
     this.log = options.logger ?? createLogger(options.logLevel ?? 'info', name);
@@ -75,10 +78,23 @@ export class Application {
       throw new GraphError(`operator '${name}' (${def.name}): params.${path.join('.') || '(params)'}: ${message}`, ['operators', name, 'params', ...path]);
     }
     const conditions = mergeConditions(def.conditions ?? [], options.conditions ?? [], name, def.name);
-    const node = new OperatorNode(name, def, parsed.data, conditions, this.log.child(name));
+    const log = this.log.child(name);
+    const node = options.pool !== undefined
+      ? this.pools.node(name, def, parsed.data, conditions, log, { ...options, pool: options.pool })
+      : new OperatorNode(name, def, parsed.data, conditions, log);
     this.nodes.set(name, node);
     return { name, def };
   }
+
+  /** A pool of worker threads operators can be put on (`app.add(name, Op, { pool })`); see the guide. */
+  addPool(name: string, options: PoolOptions): this {
+    if (this.running) throw new GraphError(`cannot add pool '${name}' while the application runs`);
+    this.pools.define(name, options);
+    return this;
+  }
+
+  /** Worker threads started so far, over all pools (none before `run()`). */
+  get workerThreadsStarted(): number { return this.pools.startedThreads; }
 
   /**
    * Connects output ports of `from` to input ports of `to`. With no pairs, each side must have exactly
@@ -258,6 +274,7 @@ export class Application {
           if (!failure) failure = err;
         }
       }
+      await this.pools.terminate();
       if (options.handleSignals) {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

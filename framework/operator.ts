@@ -47,6 +47,16 @@ export interface OperatorDefinition<
   readonly outputs: O;
   /** Conditions every instance gets unless the graph lists its own of the same type. */
   readonly conditions?: readonly ConditionSpec[];
+  /**
+   * The URL of the module that exports this definition (`module: import.meta.url`), so a worker thread
+   * can load it when the operator is put on a pool. YAML's `./file.ts#Export` types don't need it.
+   */
+  readonly module?: string;
+  /**
+   * Why this operator must run on the main thread (it holds a GL context, a listening socket, ...).
+   * Set, the operator refuses a pool with this reason.
+   */
+  readonly mainThreadOnly?: string;
 }
 
 export type AnyOperatorDefinition = OperatorDefinition<z.ZodType, PortMap, PortMap, any>;
