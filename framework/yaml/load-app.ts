@@ -52,10 +52,19 @@ export async function loadApp(path: string, options: LoadOptions): Promise<Loade
   applyOverrides(spec, options.set ?? [], path);
 
   const app = new Application(spec.name, { logLevel: options.logLevel, logger: options.logger });
+  for (const [name, pool] of Object.entries(spec.pools ?? {})) {
+    try {
+      app.addPool(name, pool);
+    } catch (e) {
+      throw toFileError(e, path, lineOf);
+    }
+  }
   for (const [name, entry] of Object.entries(spec.operators)) {
     const def = await resolveType(entry.type, file, path, name, lineOf(['operators', name, 'type']), options.registry);
     try {
-      app.add(name, def, { params: entry.params as never, conditions: entry.conditions });
+      const onPool = entry.pool === undefined ? {} : { pool: entry.pool, instances: entry.instances, module: options.registry.get(entry.type) ? undefined : customModule(entry.type, file) };
+      if (entry.instances !== undefined && entry.pool === undefined) throw new GraphError(`operator '${name}': instances applies to an operator on a pool; add pool: NAME`, ['operators', name, 'instances']);
+      app.add(name, def, { params: entry.params as never, conditions: entry.conditions, ...onPool });
     } catch (e) {
       throw toFileError(e, path, lineOf);
     }
@@ -102,6 +111,12 @@ async function resolveType(type: string, file: string, path: string, opName: str
     throw new AppFileError(path, line, `${where}: '${modulePath}' has no operator export '${exportName}' (operators it exports: ${found.join(', ') || 'none'})`);
   }
   return def;
+}
+
+/** Where a worker thread loads a `./file.ts#Export` type from (the same file the main thread loaded). */
+function customModule(type: string, file: string): { url: string; exportName: string } {
+  const hash = type.lastIndexOf('#');
+  return { url: pathToFileURL(resolve(dirname(file), type.slice(0, hash))).href, exportName: type.slice(hash + 1) };
 }
 
 /** `op.param=value` or `op.nested.param=value`; the value is read as YAML so numbers and booleans parse. */

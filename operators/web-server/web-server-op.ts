@@ -23,6 +23,7 @@ const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /
 export const WebServerOp = defineOperator({
   name: 'WebServerOp',
   description: 'serves the browser page and turns HTTP signaling (seed /offer, WHIP, /stats) into Signaling requests',
+  mainThreadOnly: 'it owns the listening socket, and each Signaling request carries a reply function, which cannot cross threads',
   params: WebServerParams,
   outputs: { signaling: port(Signaling, { description: 'one request per HTTP call; the receiver calls its reply exactly once' }) },
   conditions: [{ type: 'asynchronous' }],
