@@ -87,8 +87,10 @@ export class Application {
   get workerThreadsStarted(): number { return this.pools.startedThreads; }
 
   /**
-   * Connects output ports of `from` to input ports of `to`. With no pairs, each side must have exactly
-   * one port. Checks names and message types now, so a wrong graph fails before anything starts.
+   * Connects output ports of `from` to input ports of `to`. With no pairs, the one output/input pair whose
+   * message types agree is taken (so an operator may grow an output of another type without breaking
+   * flows that named no ports); none or several such pairs is an error. Checks names and message types
+   * now, so a wrong graph fails before anything starts.
    */
   addFlow<A extends AnyOperatorDefinition, B extends AnyOperatorDefinition>(
     from: OperatorHandle<A>,
@@ -98,7 +100,7 @@ export class Application {
   ): this {
     const a = this.node(from.name);
     const b = this.node(to.name);
-    const resolved = pairs ?? [[soleName(a.def.outputs, a, 'output'), soleName(b.def.inputs, b, 'input')] as [OutName<A>, InName<B>]];
+    const resolved = pairs ?? [solePair(a, b) as [OutName<A>, InName<B>]];
     for (const [outName, inName] of resolved) this.connect(a, outName, b, inName, options);
     return this;
   }
@@ -195,12 +197,20 @@ function mergeConditions(defaults: readonly ConditionSpec[], own: readonly Condi
   return [...defaults.filter((c) => !ownTypes.has(c.type)), ...parsed];
 }
 
-function soleName(ports: Record<string, unknown>, node: OperatorNode, kind: string): string {
-  const names = Object.keys(ports);
-  if (names.length !== 1) {
-    throw new GraphError(`operator '${node.name}' (${node.type}) has ${names.length} ${kind} ports (${names.join(', ') || 'none'}); name the port pair in the flow`, ['flows', node.name]);
+function solePair(a: OperatorNode, b: OperatorNode): [string, string] {
+  const outNames = Object.keys(a.def.outputs), inNames = Object.keys(b.def.inputs);
+  // One port each: that pair, and connect() says so if the types differ.
+  if (outNames.length === 1 && inNames.length === 1) return [outNames[0], inNames[0]];
+  const pairs: [string, string][] = [];
+  for (const [outName, out] of Object.entries(a.def.outputs)) {
+    for (const [inName, inp] of Object.entries(b.def.inputs)) if (typesCompatible(out.type, inp.type)) pairs.push([outName, inName]);
   }
-  return names[0];
+  if (pairs.length !== 1) {
+    const outs = outNames.join(', ') || 'none';
+    const ins = inNames.join(', ') || 'none';
+    throw new GraphError(`${pairs.length === 0 ? 'no' : pairs.length} output/input pairs of matching message type between '${a.name}' (${a.type}; outputs: ${outs}) and '${b.name}' (${b.type}; inputs: ${ins}); name the port pair in the flow`, ['flows', a.name]);
+  }
+  return pairs[0];
 }
 
 function portList(ports: Record<string, unknown>): string {
