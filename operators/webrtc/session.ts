@@ -4,7 +4,7 @@ import { answerCodecs, codecFromMime, codecsForOffer, offeredVideoCodecs, type C
 import { FrameAssembler, type EncodedFrame } from './frame-assembler.ts';
 import { KeyframeRequester } from './keyframe-requester.ts';
 import { offerProblem } from './offer-checks.ts';
-import { parseTrickleFragment } from './sdp-fragment.ts';
+import { parseTrickleFragment } from '../messages/trickle-fragment.ts';
 import { DecodeError, VideoDecoder, type OutputFormat } from './video-decoder.ts';
 
 export interface SessionOptions {
