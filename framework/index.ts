@@ -13,3 +13,6 @@ export type { Envelope, ConnectionOptions } from './connection.ts';
 export * from './registry.ts';
 export * from './yaml/index.ts';
 export * from './operator-class.ts';
+export * from './identifier.ts';
+export * from './path-param.ts';
+export * from './zod-issue.ts';

@@ -147,5 +147,6 @@ test('params are validated on the main thread before any worker starts', async (
   assert.equal(app.workerThreadsStarted, 0);
   const r = spawnSync(process.execPath, ['bin/holots.js', 'run', `${fixtures}pool-blur.yaml`, '--set', 'blur.passes=many'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 2);
-  assert.match(r.stderr.split('\n')[0], /pool-blur\.yaml:6: operator 'blur' \(BlurOp\): params\.passes: /);
+  assert.match(r.stderr.split('\n')[0], /--set blur\.passes=many: operator 'blur' \(BlurOp\): params\.passes: /);
+  assert.doesNotMatch(r.stderr, /collected/, 'nothing ran');
 });
