@@ -6,7 +6,7 @@ import { OperatorNode } from '../operator-node.ts';
 import type { Trace } from '../tracking.ts';
 import { decodeCrossing, encodeCrossing, transferList, type Crossing } from './crossing.ts';
 import { unwrapReply, type WorkerPool } from './pool.ts';
-import type { Emitted, ModuleRef } from './protocol.ts';
+import { fromFailure, type Emitted, type ModuleRef } from './protocol.ts';
 
 /** One compute sent to a thread, kept until its emits are delivered in input order. */
 interface InFlight {
@@ -60,6 +60,7 @@ export class PooledOperatorNode extends OperatorNode {
     this.pool.onEvent(this.name, (ev) => {
       if (ev.kind === 'notify') this.ctx.notify();
       else if (ev.kind === 'disable') this.ctx.disable();
+      else if (ev.kind === 'fail') this.ctx.fail(fromFailure(ev.error ?? { name: 'Error', message: 'failed' }));
       else this.ctx.stopApp(ev.reason);
     });
     for (const inp of this.inputs) {
@@ -69,7 +70,7 @@ export class PooledOperatorNode extends OperatorNode {
     await Promise.all(this.hostThreads.map(async (thread) => {
       const reply = await this.pool.request(thread, {
         t: 'init', op: this.name, type: this.type, module: this.module, params: this.params,
-        logLevel: this.log.level, logScope: `${this.name}@${this.pool.name}#${thread}`,
+        logLevel: this.log.level, logScope: `${this.name}@${this.pool.name}#${thread}`, stopTimeoutMs: this.runtime.stopTimeoutMs,
       });
       unwrapReply(reply);
     }));
@@ -85,6 +86,9 @@ export class PooledOperatorNode extends OperatorNode {
       this.deliverEmits(reply.emits ?? []);
     }
   }
+
+  /** Placement refuses definitions with afterStart (pipe operators); nothing runs here. */
+  override async afterStart(): Promise<void> {}
 
   override async stop(): Promise<void> {
     if (this.stopped || !this.started) return;

@@ -66,6 +66,9 @@ export class Pools {
       throw new GraphError(`operator '${name}' (${def.name}): no pool named '${placement.pool}' (${known.length ? `pools: ${known.join(', ')}` : 'no pools are defined; add one with pools: or app.addPool'})`, where);
     }
     if (def.mainThreadOnly) throw new GraphError(`operator '${name}' (${def.name}) must run on the main thread and cannot use pool '${placement.pool}': ${def.mainThreadOnly}`, where);
+    if (def.afterStart) {
+      throw new GraphError(`operator '${name}' (${def.name}) cannot use pool '${placement.pool}': an RxJS pipe operator emits from its streams, outside compute, and a worker thread carries back only what a compute or start emits; it runs on the main thread`, where);
+    }
     const module = moduleRef(placement.module, def);
     if (!module) {
       throw new GraphError(`operator '${name}' (${def.name}) cannot run on pool '${placement.pool}': a worker thread cannot find its module. ` +

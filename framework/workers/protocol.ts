@@ -11,7 +11,7 @@ export interface ModuleRef {
 
 /** What the main thread asks of one worker thread; every request is answered by a `reply` with its id. */
 export type ToThread =
-  | { t: 'init'; id: number; op: string; type: string; module: ModuleRef; params: unknown; logLevel: LogLevel; logScope: string }
+  | { t: 'init'; id: number; op: string; type: string; module: ModuleRef; params: unknown; logLevel: LogLevel; logScope: string; stopTimeoutMs: number }
   | { t: 'start'; id: number; op: string }
   | { t: 'compute'; id: number; op: string; inputs: Record<string, Crossing>; meta: Metadata }
   | { t: 'stop'; id: number; op: string };
@@ -32,7 +32,7 @@ export interface ThreadFailure {
 export type FromThread =
   | { t: 'reply'; id: number; emits?: Emitted[]; error?: ThreadFailure }
   /** The operator's context calls that the main-thread node carries out (conditions live there). */
-  | { t: 'event'; op: string; kind: 'notify' | 'disable' | 'stopApp'; reason?: string };
+  | { t: 'event'; op: string; kind: 'notify' | 'disable' | 'stopApp' | 'fail'; reason?: string; error?: ThreadFailure };
 
 /** The fixed data every worker thread starts with. */
 export interface ThreadData {

@@ -73,7 +73,9 @@ async function init(msg: Extract<ToThread, { t: 'init' }>): Promise<void> {
       notify: () => post({ t: 'event', op: msg.op, kind: 'notify' }),
       disable: () => post({ t: 'event', op: msg.op, kind: 'disable' }),
       stopApp: (reason?: string) => post({ t: 'event', op: msg.op, kind: 'stopApp', reason }),
+      fail: (error: unknown) => post({ t: 'event', op: msg.op, kind: 'fail', error: toFailure(error) }),
       signal: abort.signal,
+      stopTimeoutMs: msg.stopTimeoutMs,
     },
   };
   for (const [name, spec] of Object.entries(def.outputs)) {
