@@ -29,11 +29,11 @@ test('guide, Worker threads: the TS app and the YAML app run as written; PNGs co
   const dir = mkdtempSync(join(fileURLToPath(new URL('./fixtures/', import.meta.url)), '.tmp-guide-'));
   try {
     for (const [name, text] of files) writeFileSync(join(dir, name), text);
-    const ts = spawnSync(process.execPath, ['--import', 'tsx', 'blur-app.ts'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    const ts = spawnSync(process.execPath, ['--import', 'tsx', 'blur-app.ts'], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
     assert.equal(ts.status, 0, ts.stderr);
     assert.match(ts.stderr, /30 blurred frames, in order/);
 
-    const yaml = spawnSync(process.execPath, [join(ROOT, 'bin/holots.js'), 'run', 'blur-app.yaml'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    const yaml = spawnSync(process.execPath, [join(ROOT, 'bin/holots.js'), 'run', 'blur-app.yaml'], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
     assert.equal(yaml.status, 0, yaml.stderr);
     const pngs = readdirSync(join(dir, 'blurred')).filter((f) => f.endsWith('.png')).sort();
     assert.equal(pngs.length, 30, 'one instance wrote every frame, numbered in order');
