@@ -54,12 +54,13 @@ export async function main(argv: string[], options: CliOptions): Promise<number>
       },
     )
     .command('validate <app>', 'check an app YAML without running it', (y) => y.positional('app', { type: 'string', demandOption: true }).option('set', { type: 'string', array: true, default: [] as string[] }), async (args) => {
-      const { spec } = await loadApp(args.app, { registry: options.registry, set: args.set, logLevel: 'error' });
-      process.stdout.write(`${args.app}: ok (${Object.keys(spec.operators).length} operators, ${spec.flows.length} flows)\n`);
+      const { spec, subgraphs } = await loadApp(args.app, { registry: options.registry, set: args.set, logLevel: 'error' });
+      const inner = subgraphs.length ? `, ${subgraphs.length} subgraph${subgraphs.length > 1 ? 's' : ''}` : '';
+      process.stdout.write(`${args.app}: ok (${Object.keys(spec.operators).length} operators, ${spec.flows.length} flows${inner})\n`);
     })
     .command('graph <app>', 'print the app graph as a mermaid flowchart', (y) => y.positional('app', { type: 'string', demandOption: true }), async (args) => {
-      const { app } = await loadApp(args.app, { registry: options.registry, logLevel: 'error' });
-      process.stdout.write(toMermaid(app) + '\n');
+      const { app, subgraphs } = await loadApp(args.app, { registry: options.registry, logLevel: 'error' });
+      process.stdout.write(toMermaid(app, subgraphs) + '\n');
     })
     .command('operators', 'list the registered operators with their ports and params', (y) => y.option('json', { type: 'boolean', default: false }).option('markdown', { type: 'boolean', default: false }), (args) => {
       const infos = options.registry.list().map(describeOperator);
