@@ -13,3 +13,4 @@ export type { Envelope, ConnectionOptions } from './connection.ts';
 export * from './registry.ts';
 export * from './yaml/index.ts';
 export * from './operator-class.ts';
+export * from './fragments/index.ts';

@@ -47,6 +47,11 @@ export interface OperatorDefinition<
   readonly outputs: O;
   /** Conditions every instance gets unless the graph lists its own of the same type. */
   readonly conditions?: readonly ConditionSpec[];
+  /**
+   * Framework-internal: a stand-in for the far end of a flow that continues in another process. It is
+   * invisible to data-flow tracking (paths and latencies run through it to the real operators).
+   */
+  readonly relay?: boolean;
 }
 
 export type AnyOperatorDefinition = OperatorDefinition<z.ZodType, PortMap, PortMap, any>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConditionSpec } from '../conditions.ts';
 import { QueuePolicy } from '../queue.ts';
+import { FragmentMap } from '../fragments/fragment-map.ts';
 
 /**
  * The shape of an app YAML file. The loader validates with these schemas and the JSON Schema for
@@ -52,6 +53,7 @@ export const AppFileBase = z.object({
   options: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lower-case option name'), AppOption).optional().describe('command-line options of this app'),
   operators: z.record(z.string().regex(IDENTIFIER, 'an identifier'), OperatorEntry).refine((o) => Object.keys(o).length > 0, 'at least one operator'),
   flows: z.array(Flow).default([]),
+  fragments: FragmentMap.optional(),
 }).strict();
 export type AppFile = z.infer<typeof AppFileBase>;
 

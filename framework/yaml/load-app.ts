@@ -10,6 +10,7 @@ import { defineOperatorClass, isOperatorClass } from '../operator-class.ts';
 import type { OperatorRegistry } from '../registry.ts';
 import { AppFileBase, CUSTOM_TYPE, normalizeFlow, type AppFile } from './app-file.ts';
 import { AppFileError } from './app-file-error.ts';
+import { checkFragments } from '../fragments/fragment-map.ts';
 
 export interface LoadOptions {
   registry: OperatorRegistry;
@@ -17,6 +18,8 @@ export interface LoadOptions {
   set?: string[];
   logLevel?: LogLevel;
   logger?: Logger;
+  /** Check the `fragments:` section (each operator in exactly one); `validate` and fragment runs do. */
+  checkFragments?: boolean;
 }
 
 export interface LoadedApp {
@@ -74,6 +77,13 @@ export async function loadApp(path: string, options: LoadOptions): Promise<Loade
     app.topologicalOrder();
   } catch (e) {
     throw new AppFileError(path, lineOf(['flows']), (e as Error).message);
+  }
+  if (options.checkFragments && spec.fragments) {
+    try {
+      checkFragments(app, spec.fragments);
+    } catch (e) {
+      throw toFileError(e, path, lineOf);
+    }
   }
   return { app, file, spec };
 }
