@@ -54,6 +54,8 @@ export interface ReplyChannel<T, R> {
   key?(value: T): string | undefined;
   /** The key a reply claims for the copy that gave it (e.g. the session an offer opened). */
   claims?(reply: R): string | undefined;
+  /** True for a request that ends its key once answered (e.g. closing a session). */
+  releases?(value: T): boolean;
   /** True for a request every copy should answer (e.g. stats). */
   gather?(value: T): boolean;
   /** Combines the replies of every copy, each with the instance id of the copy that gave it. */

@@ -25,6 +25,11 @@ export interface PreparedFragments {
 
 const INSTANCE = /^[A-Za-z0-9_-]+$/;
 
+/** One relay per crossing flow, named after it (an output may feed several remote inputs, and back). */
+function relayName(f: { from: string; fromPort: string; to: string; toPort: string }): string {
+  return `nats__${f.from}_${f.fromPort}__${f.to}_${f.toPort}`;
+}
+
 /**
  * Builds the part of `app` that `run` names and connects it to NATS: every operator of those fragments,
  * the flows between them as they are, and for each flow that crosses a sender relay (flow leaves) or a
@@ -67,11 +72,11 @@ export async function prepareFragments(app: Application, o: FragmentOptions): Pr
     for (const f of flows) {
       const key = flowKey(f);
       if (mine.has(f.from)) {
-        const relay = `${f.to}__${f.toPort}__remote`;
+        const relay = relayName(f);
         part.add(relay, senderRelay(link, key, typeOf(f)));
         part.connect(f.from, f.fromPort, relay, 'in', { capacity: f.capacity, policy: f.policy as never });
       } else {
-        const relay = `${f.from}__${f.fromPort}__remote`;
+        const relay = relayName(f);
         part.add(relay, receiverRelay(link, key, typeOf(f)));
         part.connect(relay, 'out', f.to, f.toPort, { capacity: f.capacity, policy: f.policy as never });
       }

@@ -15,8 +15,12 @@ export interface InstanceInfo {
 }
 
 export const HEARTBEAT_MS = 1000;
-/** Three missed heartbeats and a half: an instance that says nothing this long is gone. */
-export const EXPIRE_MS = 3500;
+/**
+ * An instance that says nothing this long is gone. Generous: a starved machine delays timers by
+ * seconds, and a kill -9 already drops the instance's subscriptions at the server at once (new work
+ * goes elsewhere); this only decides when its sessions are declared ended.
+ */
+export const EXPIRE_MS = 10_000;
 
 export interface PresenceEvents {
   joined(peer: InstanceInfo): void;

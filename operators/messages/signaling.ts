@@ -61,6 +61,7 @@ const signalingReplies: ReplyChannel<SignalingRequest, SignalingReply> = {
   failed: ({ kind, message }) => ({ ok: false, status: FAILURE_STATUS[kind], error: message }),
   key: (req) => ('sessionId' in req ? req.sessionId : undefined),
   claims: (reply) => (reply.ok && reply.sessionId ? reply.sessionId : undefined),
+  releases: (req) => req.kind === 'close',
   gather: (req) => req.kind === 'stats',
   merge: (replies) => ({
     ok: true,
