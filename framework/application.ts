@@ -1,14 +1,16 @@
 import type { z } from 'zod';
 import { ConditionSpec } from './conditions.ts';
 import { Connection, type ConnectionOptions } from './connection.ts';
-import { GraphError, OperatorError } from './errors.ts';
+import { GraphError } from './errors.ts';
+import { GraphRun, type RunOptions } from './graph-run.ts';
 import { createLogger, type Logger, type LogLevel } from './logger.ts';
 import { typesCompatible } from './message-type.ts';
 import type { AnyOperatorDefinition } from './operator.ts';
-import { OperatorNode, type NodeRuntime } from './operator-node.ts';
-import { RunQueue } from './run-queue.ts';
-import { DataFlowTracker } from './tracking.ts';
+import { OperatorNode } from './operator-node.ts';
+import type { DataFlowTracker } from './tracking.ts';
 import { topologicalOrder } from './topology.ts';
+
+export type { RunOptions } from './graph-run.ts';
 
 /** A handle to an operator instance in a graph; carries the definition's types for `addFlow`. */
 export interface OperatorHandle<D extends AnyOperatorDefinition = AnyOperatorDefinition> {
@@ -19,17 +21,6 @@ export interface OperatorHandle<D extends AnyOperatorDefinition = AnyOperatorDef
 export interface AddOptions<D extends AnyOperatorDefinition> {
   params?: z.input<D['params']>;
   conditions?: ConditionSpec[];
-}
-
-export interface RunOptions {
-  /** Record per-path latency (root emit to leaf compute). */
-  track?: boolean;
-  /** Check every emitted message against its port's schema. */
-  validateMessages?: boolean;
-  /** Stop gracefully on SIGINT/SIGTERM (the CLI turns this on). */
-  handleSignals?: boolean;
-  /** How long shutdown waits for computes in flight before calling stop() anyway. */
-  stopTimeoutMs?: number;
 }
 
 export interface FlowInfo {
@@ -56,16 +47,15 @@ export class Application {
   private readonly added = new Map<string, { def: AnyOperatorDefinition; options: AddOptions<AnyOperatorDefinition> }>();
   private readonly connections: Connection[] = [];
   private tracker_: DataFlowTracker | null = null;
-  private runQueue: RunQueue | null = null;
-  private stopRequested: ((reason: string) => void) | null = null;
-  private running = false;
+  /** The run in progress, if any; a fresh one per `run()`. */
+  private currentRun: GraphRun | null = null;
 
   constructor(readonly name: string, options: { logLevel?: LogLevel; logger?: Logger } = {}) {
     this.log = options.logger ?? createLogger(options.logLevel ?? 'info', name);
   }
 
   add<D extends AnyOperatorDefinition>(name: string, def: D, options: AddOptions<D> = {}): OperatorHandle<D> {
-    if (this.running) throw new GraphError(`cannot add operator '${name}' while the application runs`);
+    if (this.currentRun) throw new GraphError(`cannot add operator '${name}' while the application runs`);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new GraphError(`operator name '${name}' must be an identifier (letters, digits, _)`, ['operators', name]);
     if (this.nodes.has(name)) throw new GraphError(`operator '${name}' is defined twice`, ['operators', name]);
     const parsed = def.params.safeParse(options.params ?? {});
@@ -84,8 +74,10 @@ export class Application {
   }
 
   /**
-   * Connects output ports of `from` to input ports of `to`. With no pairs, each side must have exactly
-   * one port. Checks names and message types now, so a wrong graph fails before anything starts.
+   * Connects output ports of `from` to input ports of `to`. With no pairs, the one output/input pair whose
+   * message types agree is taken (so an operator may grow an output of another type without breaking
+   * flows that named no ports); none or several such pairs is an error. Checks names and message types
+   * now, so a wrong graph fails before anything starts.
    */
   addFlow<A extends AnyOperatorDefinition, B extends AnyOperatorDefinition>(
     from: OperatorHandle<A>,
@@ -95,7 +87,7 @@ export class Application {
   ): this {
     const a = this.node(from.name);
     const b = this.node(to.name);
-    const resolved = pairs ?? [[soleName(a.def.outputs, a, 'output'), soleName(b.def.inputs, b, 'input')] as [OutName<A>, InName<B>]];
+    const resolved = pairs ?? [solePair(a, b) as [OutName<A>, InName<B>]];
     for (const [outName, inName] of resolved) this.connect(a, outName, b, inName, options);
     return this;
   }
@@ -164,7 +156,7 @@ export class Application {
 
   /** Asks a running application to stop gracefully; `run()` then resolves. */
   stop(reason = 'stop requested'): void {
-    this.stopRequested?.(reason);
+    this.currentRun?.end(reason);
   }
 
   topologicalOrder(): string[] {
@@ -172,120 +164,16 @@ export class Application {
   }
 
   async run(options: RunOptions = {}): Promise<void> {
-    if (this.running) throw new Error(`application '${this.name}' is already running`);
-    const order = topologicalOrder([...this.nodes.values()]);
-    this.running = true;
-    const tracker = options.track ? new DataFlowTracker() : null;
-    this.tracker_ = tracker;
-    const runQueue = new RunQueue();
-    this.runQueue = runQueue;
-    const abort = new AbortController();
-    let failure: OperatorError | null = null;
-    let finish!: (reason: string) => void;
-    const done = new Promise<string>((resolve) => { finish = resolve; });
-    let finishedFlag = false;
-    const end = (reason: string) => {
-      if (finishedFlag) return;
-      finishedFlag = true;
-      runQueue.stop();
-      finish(reason);
-    };
-    this.stopRequested = end;
-
-    const nodes = order;
-    const finishedSet = (n: OperatorNode, memo: Map<OperatorNode, boolean>): boolean => {
-      const hit = memo.get(n);
-      if (hit !== undefined) return hit;
-      memo.set(n, false); // guards against re-entry; the graph is acyclic
-      const v = !n.inFlight && n.exhausted((u) => finishedSet(u, memo));
-      memo.set(n, v);
-      return v;
-    };
-    const checkDone = () => {
-      if (finishedFlag) return;
-      const memo = new Map<OperatorNode, boolean>();
-      if (nodes.every((n) => finishedSet(n, memo))) end('no operator can run again');
-    };
-    const runtime: NodeRuntime = {
-      runQueue,
-      tracker,
-      validateMessages: options.validateMessages === true,
-      signal: abort.signal,
-      fail: (err) => {
-        if (!failure) failure = err;
-        end(err.message);
-      },
-      requestStop: (reason) => end(reason),
-      settled: () => {
-        if (!runQueue.busy) checkDone();
-      },
-    };
-    runQueue.idleHook = checkDone;
-    for (const n of nodes) n.attach(runtime);
-
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (finishedFlag) {
-        this.log.warn(`${sig} again: exiting now`);
-        process.exit(130);
-      }
-      this.log.info(`${sig}: stopping`);
-      end(sig);
-    };
-    if (options.handleSignals) {
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-    }
-
+    if (this.currentRun) throw new Error(`application '${this.name}' is already running`);
+    const run = new GraphRun(topologicalOrder([...this.nodes.values()]), options, this.log);
+    this.currentRun = run;
+    this.tracker_ = run.tracker;
     try {
-      for (const n of nodes) {
-        try { await n.initialize(); } catch (e) { throw new OperatorError(n.name, n.type, 'initialize', e); }
-        if (finishedFlag) break;
-      }
-      for (const n of nodes) {
-        if (finishedFlag) break;
-        try { await n.start(); } catch (e) { throw new OperatorError(n.name, n.type, 'start', e); }
-      }
-      if (!finishedFlag) {
-        for (const n of nodes) runQueue.enqueue(n);
-        runQueue.drain();
-      }
-      const reason = await done;
-      this.log.debug(`stopping: ${reason}`);
-    } catch (e) {
-      if (!failure) failure = e instanceof OperatorError ? e : new OperatorError('?', '?', 'start', e);
-      end(failure.message);
+      await run.execute();
     } finally {
-      abort.abort();
-      for (const n of nodes) n.clearTimer();
-      await waitForComputes(nodes, options.stopTimeoutMs ?? 5000, this.log);
-      for (const n of [...nodes].reverse()) {
-        try {
-          await n.stop();
-        } catch (e) {
-          const err = new OperatorError(n.name, n.type, 'stop', e);
-          this.log.error(err.message);
-          if (!failure) failure = err;
-        }
-      }
-      if (options.handleSignals) {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-      this.stopRequested = null;
-      this.running = false;
+      this.currentRun = null;
     }
-    if (failure) throw failure;
   }
-}
-
-async function waitForComputes(nodes: OperatorNode[], timeoutMs: number, log: Logger): Promise<void> {
-  const pending = nodes.map((n) => n.pending).filter((p): p is Promise<void> => p !== null);
-  if (pending.length === 0) return;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), timeoutMs); });
-  const result = await Promise.race([Promise.allSettled(pending), timeout]);
-  clearTimeout(timer);
-  if (result === 'timeout') log.warn(`computes still running after ${timeoutMs} ms: ${nodes.filter((n) => n.pending).map((n) => n.name).join(', ')}; stopping anyway`);
 }
 
 function mergeConditions(defaults: readonly ConditionSpec[], own: readonly ConditionSpec[], name: string, type: string): ConditionSpec[] {
@@ -301,12 +189,20 @@ function mergeConditions(defaults: readonly ConditionSpec[], own: readonly Condi
   return [...defaults.filter((c) => !ownTypes.has(c.type)), ...parsed];
 }
 
-function soleName(ports: Record<string, unknown>, node: OperatorNode, kind: string): string {
-  const names = Object.keys(ports);
-  if (names.length !== 1) {
-    throw new GraphError(`operator '${node.name}' (${node.type}) has ${names.length} ${kind} ports (${names.join(', ') || 'none'}); name the port pair in the flow`, ['flows', node.name]);
+function solePair(a: OperatorNode, b: OperatorNode): [string, string] {
+  const outNames = Object.keys(a.def.outputs), inNames = Object.keys(b.def.inputs);
+  // One port each: that pair, and connect() says so if the types differ.
+  if (outNames.length === 1 && inNames.length === 1) return [outNames[0], inNames[0]];
+  const pairs: [string, string][] = [];
+  for (const [outName, out] of Object.entries(a.def.outputs)) {
+    for (const [inName, inp] of Object.entries(b.def.inputs)) if (typesCompatible(out.type, inp.type)) pairs.push([outName, inName]);
   }
-  return names[0];
+  if (pairs.length !== 1) {
+    const outs = outNames.join(', ') || 'none';
+    const ins = inNames.join(', ') || 'none';
+    throw new GraphError(`${pairs.length === 0 ? 'no' : pairs.length} output/input pairs of matching message type between '${a.name}' (${a.type}; outputs: ${outs}) and '${b.name}' (${b.type}; inputs: ${ins}); name the port pair in the flow`, ['flows', a.name]);
+  }
+  return pairs[0];
 }
 
 function portList(ports: Record<string, unknown>): string {

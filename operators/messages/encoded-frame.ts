@@ -9,7 +9,10 @@ export const EncodedFrameSchema = z.object({
   codec: VideoCodecName,
   /** A frame a decoder can start from (IDR for H264, a key frame for VP8/VP9/AV1). */
   keyframe: z.boolean(),
-  /** Presentation time in milliseconds on the source's clock. */
+  /**
+   * Presentation time in milliseconds on the source's clock (for WebRTC the RTP timestamp / 90, the same
+   * clock as the VideoFrames decoded from it, so the two can be paired).
+   */
   timestamp: z.number(),
   /**
    * One whole access unit: VP8/VP9 frames as RTP depacketizers and IVF/WebM give them, H264 as Annex B
@@ -21,6 +24,11 @@ export const EncodedFrameSchema = z.object({
   /** Picture size when the producer knows it (a container, a decoder that already saw the stream). */
   width: z.number().int().positive().optional(),
   height: z.number().int().positive().optional(),
+  /**
+   * The stream ended (a WebRTC session closed, a replayed file ran out): `data` is empty and nothing else
+   * of this streamId follows. A recorder finishes that stream's file on it.
+   */
+  endOfStream: z.literal(true).optional(),
 });
 export type EncodedFrame = z.infer<typeof EncodedFrameSchema>;
 

@@ -11,11 +11,13 @@ export type SignalingRequest =
   | { kind: 'offer'; sdp: string; reply: (r: SignalingReply) => void }
   /** WHIP POST: a new session from an SDP offer. */
   | { kind: 'whip-offer'; sdp: string; reply: (r: SignalingReply) => void }
-  /** WHIP PATCH: trickled candidates as an SDP fragment (application/trickle-ice-sdpfrag). */
+  /** WHEP POST: a viewer's recvonly offer; only a sender (WebRTCServerOp, on WebServerOp's `playback` port) takes it. */
+  | { kind: 'whep-offer'; sdp: string; reply: (r: SignalingReply) => void }
+  /** WHIP or WHEP PATCH: trickled candidates as an SDP fragment (application/trickle-ice-sdpfrag). */
   | { kind: 'trickle'; sessionId: string; fragment: string; reply: (r: SignalingReply) => void }
   /** Seed page / JSON trickle: one candidate. */
   | { kind: 'candidate'; sessionId: string; candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }; reply: (r: SignalingReply) => void }
-  /** WHIP DELETE or the page's Stop. */
+  /** WHIP or WHEP DELETE, or the page's Stop. */
   | { kind: 'close'; sessionId: string; reply: (r: SignalingReply) => void }
   | { kind: 'stats'; reply: (r: SignalingReply) => void };
 
@@ -31,8 +33,14 @@ export interface SessionStats {
   [extra: string]: unknown;
 }
 
+/** What a sender reports on the playback side: its one stream (encoder, counts) and each viewer. */
+export interface PlaybackStats {
+  stream: Record<string, unknown>;
+  viewers: Record<string, unknown>[];
+}
+
 export type SignalingReply =
-  | { ok: true; sessionId?: string; sdp?: string; stats?: SessionStats[] }
+  | { ok: true; sessionId?: string; sdp?: string; stats?: SessionStats[]; playback?: PlaybackStats }
   /** `status` is the HTTP-like status the caller should answer with (400 bad offer, 404 unknown session, 429 too many). */
   | { ok: false; status: number; error: string };
 

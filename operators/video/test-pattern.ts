@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineOperator, port } from '../../framework/index.ts';
 import { allocateFrame, PixelFormat, VideoFrame } from '../messages/index.ts';
+import { drawTimeCode } from './time-code.ts';
 
 /** SMPTE-like colour bars, RGB: white, yellow, cyan, green, magenta, red, blue, black. */
 export const COLOR_BARS: readonly (readonly [number, number, number])[] = [
@@ -18,6 +19,7 @@ export const TestPatternParams = z.object({
   box_size: z.number().positive().max(1).default(0.2).describe('moving_box: side as a fraction of the height'),
   speed: z.number().default(4).describe('moving_box: pixels per frame'),
   fps: z.number().positive().default(30).describe('timestamps advance by 1000/fps ms per frame'),
+  time_code: z.boolean().default(false).describe('draw the wall-clock time (ms) as a time code across the top eighth, so a viewer can measure latency'),
 }).strict();
 export type TestPatternParams = z.output<typeof TestPatternParams>;
 
@@ -74,7 +76,9 @@ export const TestPatternOp = defineOperator({
   outputs: { out: port(VideoFrame) },
   initialize: () => ({ index: 0 }),
   compute(_inputs, emit, ctx) {
-    emit.out(renderTestPattern(ctx.params, ctx.state.index));
+    const frame = renderTestPattern(ctx.params, ctx.state.index);
+    if (ctx.params.time_code) drawTimeCode(frame, performance.timeOrigin + performance.now());
+    emit.out(frame);
     ctx.state.index++;
   },
 });

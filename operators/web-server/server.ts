@@ -8,6 +8,7 @@ import { sendError } from './http-error.ts';
 import { offerRoutes } from './routes/offer.ts';
 import { staticRoutes } from './routes/static.ts';
 import { statsRoutes } from './routes/stats.ts';
+import { whepRoutes } from './routes/whep.ts';
 import { whipRoutes } from './routes/whip.ts';
 import type { SignalingQueue } from './signaling-queue.ts';
 
@@ -17,6 +18,8 @@ export interface WebServerOptions {
   /** Longest a client may take to send one whole request; fastify's default is no limit at all. */
   requestTimeoutMs: number;
   queue: SignalingQueue;
+  /** WHEP requests (viewers): a queue of their own, so ingest and playback never meet. */
+  playbackQueue: SignalingQueue;
   log: Logger;
   /** PEM contents; HTTPS when given. */
   tls?: { cert: Buffer; key: Buffer };
@@ -66,6 +69,7 @@ export async function createWebServer(o: WebServerOptions): Promise<WebServer> {
     }
     offerRoutes(plain, o.queue);
     whipRoutes(plain, o.queue);
+    whepRoutes(plain, o.playbackQueue);
     statsRoutes(plain, o.queue);
   });
   await app.register(async (files) => staticRoutes(files as unknown as FastifyInstance, o.staticDir));

@@ -21,6 +21,8 @@ export class SignalingQueue {
     private readonly timeoutMs: number,
     /** Called when an offer's session arrives after its client got a 504; nobody else would close it. */
     private readonly onOrphanSession: (sessionId: string) => void = () => {},
+    /** Said in a 504: what should have answered. */
+    private readonly whoAnswers = 'is a WebRTC operator connected to the signaling output?',
   ) {}
 
   /** Requests still to hand downstream. */
@@ -35,7 +37,7 @@ export class SignalingQueue {
         ...ask,
         reply: (r: SignalingReply) => {
           if (settled) {
-            if (r.ok && r.sessionId && (ask.kind === 'offer' || ask.kind === 'whip-offer')) this.onOrphanSession(r.sessionId);
+            if (r.ok && r.sessionId && (ask.kind === 'offer' || ask.kind === 'whip-offer' || ask.kind === 'whep-offer')) this.onOrphanSession(r.sessionId);
             return;
           }
           settled = true;
@@ -49,7 +51,7 @@ export class SignalingQueue {
       timer = setTimeout(() => request.reply({
         ok: false,
         status: 504,
-        error: `no answer to '${ask.kind}' within ${this.timeoutMs} ms (is a WebRTC operator connected to the signaling output?)`,
+        error: `no answer to '${ask.kind}' within ${this.timeoutMs} ms (${this.whoAnswers})`,
       }), this.timeoutMs);
       this.unanswered.add(request);
       this.toSend.push(request);

@@ -22,9 +22,12 @@ const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /
  */
 export const WebServerOp = defineOperator({
   name: 'WebServerOp',
-  description: 'serves the browser page and turns HTTP signaling (seed /offer, WHIP, /stats) into Signaling requests',
+  description: 'serves the browser page and turns HTTP signaling into Signaling requests: ingest (seed /offer, WHIP, /stats) on signaling, playback (WHEP) on playback',
   params: WebServerParams,
-  outputs: { signaling: port(Signaling, { description: 'one request per HTTP call; the receiver calls its reply exactly once' }) },
+  outputs: {
+    signaling: port(Signaling, { description: 'ingest: one request per HTTP call (/offer, WHIP, /stats); the receiver calls its reply exactly once' }),
+    playback: port(Signaling, { description: 'playback: WHEP requests (/whep), for a sender such as WebRTCServerOp' }),
+  },
   conditions: [{ type: 'asynchronous' }],
 
   initialize(ctx) {
@@ -32,7 +35,11 @@ export const WebServerOp = defineOperator({
       ctx.log.warn(`session ${sessionId} was created after its client timed out; closing it`);
       void queue.ask({ kind: 'close', sessionId });
     });
-    return { queue, server: null as WebServer | null, url: null as string | null, port: 0 };
+    const playbackQueue: SignalingQueue = new SignalingQueue(() => ctx.notify(), ctx.params.reply_timeout_ms, (viewerId) => {
+      ctx.log.warn(`viewer ${viewerId} was created after its client timed out; closing it`);
+      void playbackQueue.ask({ kind: 'close', sessionId: viewerId });
+    }, 'is a WebRTCServerOp connected to the playback output?');
+    return { queue, playbackQueue, server: null as WebServer | null, url: null as string | null, port: 0 };
   },
 
   async start(ctx) {
@@ -47,7 +54,7 @@ export const WebServerOp = defineOperator({
       });
       tls = { cert: await read(p.cert_file, 'cert_file'), key: await read(p.key_file, 'key_file') };
     }
-    const server = await createWebServer({ staticDir, bodyLimit: p.body_limit, requestTimeoutMs: p.request_timeout_ms, queue: ctx.state.queue, log: ctx.log, tls, token: p.token, corsOrigin: p.cors_origin });
+    const server = await createWebServer({ staticDir, bodyLimit: p.body_limit, requestTimeoutMs: p.request_timeout_ms, queue: ctx.state.queue, playbackQueue: ctx.state.playbackQueue, log: ctx.log, tls, token: p.token, corsOrigin: p.cors_origin });
     try {
       await server.listen({ host: p.host, port: p.port });
     } catch (e) {
@@ -71,12 +78,15 @@ export const WebServerOp = defineOperator({
   compute(_inputs, emit, ctx) {
     const request = ctx.state.queue.shift();
     if (request) emit.signaling(request);
-    // One per compute: the next waits for room downstream (see the note above).
-    if (ctx.state.queue.pending > 0) ctx.notify();
+    const viewerRequest = ctx.state.playbackQueue.shift();
+    if (viewerRequest) emit.playback(viewerRequest);
+    // One per port per compute: the next waits for room downstream (see the note above).
+    if (ctx.state.queue.pending > 0 || ctx.state.playbackQueue.pending > 0) ctx.notify();
   },
 
   async stop(ctx) {
     ctx.state.queue.close();
+    ctx.state.playbackQueue.close();
     await ctx.state.server?.close();
     ctx.state.server = null;
   },

@@ -4,7 +4,7 @@ import { answerCodecs, codecFromMime, codecsForOffer, offeredVideoCodecs, type C
 import { FrameAssembler, type EncodedFrame } from './frame-assembler.ts';
 import { KeyframeRequester } from './keyframe-requester.ts';
 import { offerProblem } from './offer-checks.ts';
-import { parseTrickleFragment } from './sdp-fragment.ts';
+import { parseTrickleFragment } from '../messages/trickle-fragment.ts';
 import { DecodeError, VideoDecoder, type OutputFormat } from './video-decoder.ts';
 
 export interface SessionOptions {
@@ -46,6 +46,8 @@ export interface PictureMeta {
 
 export interface SessionHandlers {
   onPicture(frame: VideoFrame, meta: PictureMeta): void;
+  /** Each assembled compressed frame, before it is queued for decoding (the op's `encoded` output). */
+  onEncoded?(frame: EncodedFrame, codec: CodecName): void;
   onClosed(id: string, reason: string): void;
   log: { info(m: string): void; warn(m: string): void; debug(m: string): void };
 }
@@ -223,7 +225,7 @@ export class WebRTCSession {
     );
     this.assembler = new FrameAssembler(
       info,
-      (frame) => this.enqueueDecode(frame),
+      (frame) => { this.handlers.onEncoded?.(frame, info.name); this.enqueueDecode(frame); },
       (reason) => { this.handlers.log.debug(`session ${this.id}: ${reason}; asking for a keyframe`); this.keyframes?.request(); },
       { reorderWindowMs: this.options.reorderWindowMs },
     );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { defineOperator, port, type Logger } from '../../framework/index.ts';
-import { Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../messages/index.ts';
+import { EncodedFrame, Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../messages/index.ts';
+import { EncodedOutbox } from './encoded-outbox.ts';
 import { LatestFrameSlots } from './latest-frame-slots.ts';
 import { WebRTCClientParams } from './params.ts';
 import { SignalingError, WebRTCSession, type PictureMeta, type SessionOptions } from './session.ts';
@@ -11,6 +12,8 @@ interface ClientState {
   /** Offers being answered: they hold a session place already. */
   opening: Set<Promise<void>>;
   slots: LatestFrameSlots<VideoFrame, PictureMeta>;
+  /** Every assembled compressed frame, in order, for the `encoded` output. */
+  encoded: EncodedOutbox;
   options: SessionOptions;
   stopped: boolean;
   stopStatusLine: (() => void) | null;
@@ -23,6 +26,8 @@ interface ClientState {
  * test); each session decodes on its own and parks its newest picture in a slot, then notifies. A compute
  * answers what signaling is queued and emits the picture that has waited longest, one per compute, so
  * every session gets its turn and a full downstream queue simply lets newer pictures replace older ones.
+ * The `encoded` output carries every compressed frame as assembled, before decoding, for recorders and
+ * relays; decoding is the same whether or not anything is connected to it.
  */
 export const WebRTCClientOp = defineOperator({
   name: 'WebRTCClientOp',
@@ -34,6 +39,8 @@ export const WebRTCClientOp = defineOperator({
   },
   outputs: {
     output: port(VideoFrame, { description: 'decoded frames; metadata: sessionId, codec, arrivalTime, decodeMs, rtpTimestamp' }),
+    // Ungated: a slow consumer of compressed frames never holds up the pictures; its own queue must be deep.
+    encoded: port(EncodedFrame, { condition: 'none', description: 'every assembled compressed frame before decoding (streamId = session id), and an endOfStream message when a session closes; metadata: sessionId, codec, arrivalTime, rtpTimestamp, seq' }),
   },
   conditions: [{ type: 'asynchronous' }],
 
@@ -43,6 +50,7 @@ export const WebRTCClientOp = defineOperator({
       sessions: new Map(),
       opening: new Set(),
       slots: new LatestFrameSlots(),
+      encoded: new EncodedOutbox(),
       stopped: false,
       stopStatusLine: null,
       options: {
@@ -71,6 +79,8 @@ export const WebRTCClientOp = defineOperator({
       // More requests may be queued behind this one; a message only wakes us once.
       ctx.notify();
     }
+    // All of them, in order: a recording cannot skip a compressed frame the way a display skips a picture.
+    for (const { frame, meta } of st.encoded.drain()) emit.encoded(frame, { ...meta });
     const next = st.slots.take();
     if (next) emit.output(next.value, { ...next.meta });
     if (st.slots.size > 0) ctx.notify();
@@ -84,6 +94,7 @@ export const WebRTCClientOp = defineOperator({
     await Promise.allSettled([...st.sessions.values()].map((s) => s.close('application stopping')));
     st.sessions.clear();
     st.slots.clear();
+    st.encoded.clear();
   },
 });
 
@@ -125,9 +136,17 @@ function handleRequest(req: SignalingRequest, st: ClientState, maxSessions: numb
           if (st.slots.put(id, frame, meta)) session.superseded++;
           notify();
         },
+        onEncoded: (frame, codec) => {
+          const session = st.sessions.get(id);
+          if (!session) return;
+          st.encoded.push(id, codec, frame, session.width, session.height);
+          notify();
+        },
         onClosed: (closedId) => {
+          const codec = st.sessions.get(closedId)?.codec?.name;
           st.sessions.delete(closedId);
           st.slots.remove(closedId);
+          if (codec) { st.encoded.end(closedId, codec); notify(); }
         },
         log,
       }).then(

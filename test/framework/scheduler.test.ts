@@ -190,6 +190,21 @@ test('ports of different message types do not connect', () => {
   assert.throws(() => app.addFlow(app.add('src', Source), app.add('t', Text)), /message types differ/);
 });
 
+test('a flow that names no ports takes the one pair of matching type; none or several is refused', () => {
+  const Str = { name: 'string', schema: z.string() };
+  const Num = { name: 'number', schema: z.number() };
+  const Two = defineOperator({ name: 'Two', params: z.object({}), outputs: { text: port(Str), count: port(Num) }, compute() {} });
+  const Text = defineOperator({ name: 'Text', params: z.object({}), inputs: { in: port(Str) }, compute() {} });
+  const Both = defineOperator({ name: 'Both', params: z.object({}), inputs: { a: port(Str), b: port(Str) }, compute() {} });
+  const app = new Application('pairs', quiet);
+  const two = app.add('two', Two);
+  app.addFlow(two, app.add('t', Text));
+  assert.deepEqual(app.flows().map((c) => `${c.from}.${c.fromPort} -> ${c.to}.${c.toPort}`), ['two.text -> t.in']);
+  assert.throws(() => app.addFlow(two, app.add('both', Both)), /2 output\/input pairs of matching message type.*name the port pair/);
+  const Flag = defineOperator({ name: 'Flag', params: z.object({}), inputs: { on: port({ name: 'boolean', schema: z.boolean() }), x: port(Num) }, compute() {} });
+  assert.throws(() => app.addFlow(app.add('t2', Text), app.add('f', Flag)), /no output\/input pairs/);
+});
+
 test('a cycle is refused before anything starts', async () => {
   const app = new Application('cycle', quiet);
   const a = app.add('a', Forward), b = app.add('b', Forward);

@@ -6,8 +6,9 @@
  * the seed's RGB array.
  */
 import type { VideoFrame } from '../../operators/messages/index.ts';
+import { TIME_CODE_BITS } from '../../operators/video/time-code.ts';
 
-export const TIME_CODE_BITS = 44;
+export { TIME_CODE_BITS };
 
 export interface TimeCode {
   /** Date.now() on the sender page when it drew the picture, ms. */

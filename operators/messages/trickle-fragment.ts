@@ -1,5 +1,5 @@
 /**
- * Candidates from a WHIP PATCH body (application/trickle-ice-sdpfrag, RFC 8840). werift parses whole
+ * Candidates from a WHIP or WHEP PATCH body (application/trickle-ice-sdpfrag, RFC 8840). werift parses whole
  * SDP documents only; a fragment is just `a=` lines grouped under `m=`/`a=mid:`, so reading those lines
  * is all it takes.
  */

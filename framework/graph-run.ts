@@ -1,0 +1,180 @@
+import { OperatorError } from './errors.ts';
+import type { Logger } from './logger.ts';
+import type { NodeRuntime, OperatorNode } from './operator-node.ts';
+import { RunQueue } from './run-queue.ts';
+import { DataFlowTracker } from './tracking.ts';
+
+export interface RunOptions {
+  /** Record per-path latency (root emit to leaf compute). */
+  track?: boolean;
+  /** Check every emitted message against its port's schema. */
+  validateMessages?: boolean;
+  /** Stop gracefully on SIGINT/SIGTERM (the CLI turns this on). */
+  handleSignals?: boolean;
+  /** How long shutdown waits for computes in flight before calling stop() anyway. */
+  stopTimeoutMs?: number;
+}
+
+const DEFAULT_STOP_TIMEOUT_MS = 5000;
+
+/**
+ * One run of an application's graph, from start to shutdown: the run queue, the end-of-run test, the
+ * signal handlers and the first failure live here, so `Application` holds only the graph. Made fresh
+ * for every `run()`; `execute()` resolves when the run is over and every started operator has stopped.
+ */
+export class GraphRun {
+  readonly tracker: DataFlowTracker | null;
+  private readonly runQueue = new RunQueue();
+  private readonly abort = new AbortController();
+  private readonly stopTimeoutMs: number;
+  private failure: OperatorError | null = null;
+  private ended = false;
+  private resolveEnded!: (reason: string) => void;
+  private readonly endedReason = new Promise<string>((resolve) => { this.resolveEnded = resolve; });
+
+  constructor(
+    /** The graph's operators in topological order. */
+    private readonly nodes: readonly OperatorNode[],
+    private readonly options: RunOptions,
+    private readonly log: Logger,
+  ) {
+    this.tracker = options.track ? new DataFlowTracker() : null;
+    this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    this.runQueue.idleHook = () => this.endIfNothingCanRun();
+  }
+
+  /** Runs the graph to its end; rejects with the first OperatorError after everything has stopped. */
+  async execute(): Promise<void> {
+    this.attachNodes();
+    this.installSignalHandlers();
+    try {
+      await this.startOperators();
+      if (!this.ended) this.startScheduling();
+      const reason = await this.endedReason;
+      this.log.debug(`stopping: ${reason}`);
+    } catch (e) {
+      this.recordFailure(e instanceof OperatorError ? e : new OperatorError('?', '?', 'start', e));
+    } finally {
+      await this.shutdown();
+      this.removeSignalHandlers();
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /** Ends the run (first reason wins): the run queue stops and shutdown begins. */
+  end(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.runQueue.stop();
+    this.resolveEnded(reason);
+  }
+
+  private recordFailure(err: OperatorError): void {
+    if (!this.failure) this.failure = err;
+    this.end(err.message);
+  }
+
+  private attachNodes(): void {
+    const runtime: NodeRuntime = {
+      runQueue: this.runQueue,
+      tracker: this.tracker,
+      validateMessages: this.options.validateMessages === true,
+      signal: this.abort.signal,
+      fail: (err) => this.recordFailure(err),
+      requestStop: (reason) => this.end(reason),
+      settled: () => { if (!this.runQueue.busy) this.endIfNothingCanRun(); },
+    };
+    for (const n of this.nodes) n.attach(runtime);
+  }
+
+  /** initialize() every operator, then start() each, in topological order; stops early if the run ended. */
+  private async startOperators(): Promise<void> {
+    for (const n of this.nodes) {
+      try { await n.initialize(); } catch (e) { throw new OperatorError(n.name, n.type, 'initialize', e); }
+      if (this.ended) return;
+    }
+    for (const n of this.nodes) {
+      if (this.ended) return;
+      try { await n.start(); } catch (e) { throw new OperatorError(n.name, n.type, 'start', e); }
+    }
+  }
+
+  private startScheduling(): void {
+    for (const n of this.nodes) this.runQueue.enqueue(n);
+    this.runQueue.drain();
+  }
+
+  /** The run is over when no operator can ever compute again. */
+  private endIfNothingCanRun(): void {
+    if (this.ended) return;
+    const memo = new Map<OperatorNode, boolean>();
+    if (this.nodes.every((n) => canNeverRunAgain(n, memo))) this.end('no operator can run again');
+  }
+
+  /** Stops everything started: waits (bounded) for computes in flight, then stop() in reverse order. */
+  private async shutdown(): Promise<void> {
+    this.end('shutting down');
+    this.abort.abort();
+    for (const n of this.nodes) n.clearTimer();
+    await this.waitForComputes();
+    for (const n of [...this.nodes].reverse()) {
+      try {
+        await n.stop();
+      } catch (e) {
+        const err = new OperatorError(n.name, n.type, 'stop', e);
+        this.log.error(err.message);
+        if (!this.failure) this.failure = err;
+      }
+    }
+  }
+
+  private async waitForComputes(): Promise<void> {
+    const pending = this.nodes.map((n) => n.pending).filter((p): p is Promise<void> => p !== null);
+    if (pending.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), this.stopTimeoutMs); });
+    const result = await Promise.race([Promise.allSettled(pending), timeout]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      const busy = this.nodes.filter((n) => n.pending).map((n) => n.name).join(', ');
+      this.log.warn(`computes still running after ${this.stopTimeoutMs} ms: ${busy}; stopping anyway`);
+    }
+  }
+
+  // ------------------------------------------------------------------ signals
+
+  private readonly onSignal = (sig: NodeJS.Signals): void => {
+    if (this.ended) {
+      this.log.warn(`${sig} again: exiting now`);
+      process.exit(130);
+    }
+    this.log.info(`${sig}: stopping`);
+    this.end(sig);
+  };
+
+  private installSignalHandlers(): void {
+    if (!this.options.handleSignals) return;
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+  }
+
+  private removeSignalHandlers(): void {
+    if (!this.options.handleSignals) return;
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+  }
+}
+
+/**
+ * True when `n` is idle and no future event can make it compute: its own conditions rule it out, or
+ * what it waits for comes from operators that can never run again. Memoized per check; the graph is
+ * acyclic, and the `false` placed first guards against re-entry all the same.
+ */
+function canNeverRunAgain(n: OperatorNode, memo: Map<OperatorNode, boolean>): boolean {
+  const known = memo.get(n);
+  if (known !== undefined) return known;
+  memo.set(n, false);
+  const result = !n.inFlight && n.exhausted((upstreamOrDownstream) => canNeverRunAgain(upstreamOrDownstream, memo));
+  memo.set(n, result);
+  return result;
+}
