@@ -34,7 +34,8 @@ test('a slow receiving fragment leaves the sender\'s memory flat; the receiver g
     assert.equal(await receiver.stop(), 0, receiver.stderr);
     const sent = Number(/\(out\): (\d+) published/.exec(sender.stderr)?.[1]);
     const took = Number(/took (\d+) frames in all/.exec(receiver.stderr)?.[1]);
-    assert.ok(took > 5 && took < sent, `the receiver took what it could (${took}), the sender published only on credit (${sent})`);
+    // 30 fps for 8 s and more were offered; the sender published only on credit: at most a window ahead of the receiver.
+    assert.ok(took >= 5 && sent <= took + 4 && sent < 120, `the sender published only on credit (${sent}), the receiver took what it could (${took})`);
     assert.match(receiver.stderr, /\(in\): \d+ received, 0 lost, 0 malformed/);
   } finally {
     await Promise.all([sender.stop(), receiver.stop()]);
