@@ -4,6 +4,8 @@ import { Connection, type ConnectionOptions } from './connection.ts';
 import { GraphError } from './errors.ts';
 import { GraphRun, type RunOptions } from './graph-run.ts';
 import { createLogger, type Logger, type LogLevel } from './logger.ts';
+import { isIdentifier } from './identifier.ts';
+import { firstProblem, formatPath } from './zod-issue.ts';
 import { typesCompatible } from './message-type.ts';
 import type { AnyOperatorDefinition } from './operator.ts';
 import { OperatorNode } from './operator-node.ts';
@@ -56,15 +58,12 @@ export class Application {
 
   add<D extends AnyOperatorDefinition>(name: string, def: D, options: AddOptions<D> = {}): OperatorHandle<D> {
     if (this.currentRun) throw new GraphError(`cannot add operator '${name}' while the application runs`);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new GraphError(`operator name '${name}' must be an identifier (letters, digits, _)`, ['operators', name]);
+    if (!isIdentifier(name)) throw new GraphError(`operator name '${name}' must be an identifier (letters, digits, _)`, ['operators', name]);
     if (this.nodes.has(name)) throw new GraphError(`operator '${name}' is defined twice`, ['operators', name]);
     const parsed = def.params.safeParse(options.params ?? {});
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      // zod reports unknown keys on the parent object; name the key itself as the field.
-      const path = [...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), ...(issue.code === 'unrecognized_keys' ? [issue.keys[0]] : [])];
-      const message = issue.code === 'unrecognized_keys' ? `unknown parameter (${def.name} takes: ${Object.keys((def.params as { shape?: object }).shape ?? {}).join(', ') || 'none'})` : issue.message;
-      throw new GraphError(`operator '${name}' (${def.name}): params.${path.join('.') || '(params)'}: ${message}`, ['operators', name, 'params', ...path]);
+      const { path, message } = firstProblem(parsed.error, () => `unknown parameter (${def.name} takes: ${Object.keys((def.params as { shape?: object }).shape ?? {}).join(', ') || 'none'})`);
+      throw new GraphError(`operator '${name}' (${def.name}): ${formatPath(['params', ...path])}: ${message}`, ['operators', name, 'params', ...path]);
     }
     const conditions = mergeConditions(def.conditions ?? [], options.conditions ?? [], name, def.name);
     const node = new OperatorNode(name, def, parsed.data, conditions, this.log.child(name));
@@ -180,8 +179,8 @@ function mergeConditions(defaults: readonly ConditionSpec[], own: readonly Condi
   const parsed = own.map((c, i) => {
     const r = ConditionSpec.safeParse(c);
     if (!r.success) {
-      const issue = r.error.issues[0];
-      throw new GraphError(`operator '${name}' (${type}): conditions[${i}].${issue.path.join('.') || 'type'}: ${issue.message}`, ['operators', name, 'conditions', i, ...issue.path.map(String)]);
+      const { path, message } = firstProblem(r.error);
+      throw new GraphError(`operator '${name}' (${type}): ${formatPath(['conditions', i, ...(path.length ? path : ['type'])])}: ${message}`, ['operators', name, 'conditions', i, ...path]);
     }
     return r.data;
   });

@@ -19,3 +19,14 @@ export class GraphError extends Error {
     this.name = 'GraphError';
   }
 }
+
+/**
+ * A failure whose message already says what happened and what to do (a port in use, a file that cannot
+ * be read): the CLI prints that one line, without a stack trace.
+ */
+export class UserError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UserError';
+  }
+}

@@ -14,3 +14,6 @@ export * from './registry.ts';
 export * from './yaml/index.ts';
 export * from './operator-class.ts';
 export * from './fragments/index.ts';
+export * from './identifier.ts';
+export * from './path-param.ts';
+export * from './zod-issue.ts';

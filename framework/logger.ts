@@ -1,5 +1,7 @@
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
-const ORDER: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
+/** The log levels, most severe first: the CLI's choices, the YAML schema's enum and the logger's order. */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const ORDER = Object.fromEntries(LOG_LEVELS.map((l, i) => [l, i])) as Record<LogLevel, number>;
 
 export interface Logger {
   error(msg: string, ...rest: unknown[]): void;

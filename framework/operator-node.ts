@@ -7,6 +7,7 @@ import type { AnyOperatorDefinition, OperatorContext } from './operator.ts';
 import type { RunQueue, Schedulable } from './run-queue.ts';
 import type { DataFlowTracker, Trace } from './tracking.ts';
 import type { ConditionSpec } from './conditions.ts';
+import { allProblems } from './zod-issue.ts';
 
 export interface NodeRuntime {
   readonly runQueue: RunQueue;
@@ -299,7 +300,7 @@ export class OperatorNode implements Schedulable {
     if (this.runtime.validateMessages) {
       const res = this.def.outputs[portName].type.schema.safeParse(value);
       if (!res.success) {
-        throw new OperatorError(this.name, this.type, 'emit', new Error(`output '${portName}' got a value that is not a ${this.def.outputs[portName].type.name}: ${res.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`));
+        throw new OperatorError(this.name, this.type, 'emit', new Error(`output '${portName}' got a value that is not a ${this.def.outputs[portName].type.name}: ${allProblems(res.error)}`));
       }
     }
     const meta = extra ? mergeMetadata(this.metadata, Object.freeze({ ...extra })) : this.metadata;

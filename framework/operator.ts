@@ -3,6 +3,7 @@ import type { ConditionSpec } from './conditions.ts';
 import type { Logger } from './logger.ts';
 import type { Metadata } from './metadata.ts';
 import type { InputValues, MessageOf, PortMap } from './port.ts';
+import { isIdentifier } from './identifier.ts';
 
 /** Typed emitters, one per output port. `meta` adds metadata entries to what the inputs carried. */
 export type Emitters<O extends PortMap> = { [K in keyof O]: (value: MessageOf<O[K]>, meta?: Metadata) => void };
@@ -72,7 +73,7 @@ export function defineOperator<
   O extends PortMap = {},
   S = undefined,
 >(def: DefinitionInput<Params, I, O, S>): OperatorDefinition<Params, I, O, S> {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(def.name)) throw new Error(`operator name '${def.name}' must be an identifier`);
+  if (!isIdentifier(def.name)) throw new Error(`operator name '${def.name}' must be an identifier`);
   const inputs = (def.inputs ?? {}) as I;
   const outputs = (def.outputs ?? {}) as O;
   for (const k of Object.keys(inputs)) if (k in outputs) throw new Error(`operator ${def.name}: port '${k}' is both an input and an output`);

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Application, type LogLevel } from '../../framework/index.ts';
 import { HolovizOp, WebRTCClientOp, WebServerOp } from '../../operators/index.ts';
 
@@ -9,10 +10,13 @@ export interface ClientOptions {
   logLevel?: LogLevel;
 }
 
+/** The browser page, beside this file. */
+const PAGE = fileURLToPath(new URL('./client', import.meta.url));
+
 /** The graph of app.yaml, built in TypeScript: the same operators, params and flows. */
 export function buildWebrtcVideoClient(o: ClientOptions): Application {
   const app = new Application('webrtc_video_client', { logLevel: o.logLevel ?? 'info' });
-  const webServer = app.add('web_server', WebServerOp, { params: { host: o.host, port: o.port, cert_file: o.certFile, key_file: o.keyFile } });
+  const webServer = app.add('web_server', WebServerOp, { params: { host: o.host, port: o.port, static_dir: PAGE, cert_file: o.certFile, key_file: o.keyFile } });
   const webrtcClient = app.add('webrtc_client', WebRTCClientOp, { params: { status_line: true } });
   const holoviz = app.add('holoviz', HolovizOp, {
     params: { window_title: 'WebRTC Client', width: 1280, height: 720, headless: 'auto', tensors: [{ name: 'video', type: 'color' }] },

@@ -1,11 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import yargs from 'yargs';
-import { GraphError, OperatorError } from '../errors.ts';
-import { isLogLevel, type LogLevel } from '../logger.ts';
+import yargs, { type Options } from 'yargs';
+import { GraphError, OperatorError, UserError } from '../errors.ts';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from '../logger.ts';
 import type { OperatorRegistry } from '../registry.ts';
 import { AppFileError } from '../yaml/app-file-error.ts';
 import { appJsonSchema } from '../yaml/json-schema.ts';
-import { loadApp } from '../yaml/load-app.ts';
+import { loadApp, readAppOptions, type ParamOverride } from '../yaml/load-app.ts';
 import type { AppOption } from '../yaml/app-file.ts';
 import { describeOperator, formatOperator, operatorsMarkdown } from './describe-operators.ts';
 import { toMermaid } from './mermaid.ts';
@@ -34,13 +34,16 @@ const RUN_KEYS = new Set(['_', '$0', 'app', 'set', 'track', 'log-level', 'logLev
 /** The `holots` command line. Returns the exit code; errors go to stderr with one clear line first. */
 export async function main(argv: string[], options: CliOptions): Promise<number> {
   let code = EXIT_OK;
+  // `holots run app.yaml --help` lists the app's own options too: read them before yargs builds the help.
+  const appFile = argv[0] === 'run' && argv[1] && !argv[1].startsWith('-') ? argv[1] : null;
+  const appOptions = appFile ? ((await readAppOptions(appFile)) ?? {}) : {};
   const parser = yargs(argv)
     .scriptName('holots')
     .usage('$0 <command> [options]')
     .version(options.version)
     .strictCommands()
     .demandCommand(1, 'name a command: run, validate, graph, operators or schema')
-    .option('log-level', { choices: ['error', 'warn', 'info', 'debug', 'trace'] as const, default: 'info' as const, describe: 'log verbosity (stderr)' })
+    .option('log-level', { choices: LOG_LEVELS, default: 'info' as const, describe: 'log verbosity (stderr)' })
     .command(
       'run <app>',
       'run an application from YAML; app-declared options (e.g. --port) follow the file',
@@ -58,6 +61,7 @@ export async function main(argv: string[], options: CliOptions): Promise<number>
         .option('nats-tls-cert', { type: 'string', describe: 'client certificate file (mutual TLS)' })
         .option('nats-tls-key', { type: 'string', describe: 'client key file (mutual TLS)' })
         .option('instance', { type: 'string', describe: 'this process\'s id among the copies of its fragment (default: fragment name + random)' })
+        .options(appOptionFlags(appOptions, appFile ?? ''))
         .strict(false),
       async (args) => {
         code = await runCommand(args as unknown as RunArgs, options);
@@ -116,7 +120,7 @@ interface RunArgs {
 
 async function runCommand(args: RunArgs, options: CliOptions): Promise<number> {
   let logLevel: LogLevel = isLogLevel(args.logLevel) ? args.logLevel : 'info';
-  const sets = [...args.set];
+  const sets: (string | ParamOverride)[] = [...args.set];
   // App-declared options come first so an explicit --set still wins.
   const { spec: declared } = await loadApp(args.app, { registry: options.registry, logLevel: 'error' });
   const fromOptions = appOptionSets(declared.options ?? {}, args);
@@ -156,8 +160,25 @@ async function runCommand(args: RunArgs, options: CliOptions): Promise<number> {
   return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
 }
 
+/** The app's declared options as yargs options, so they show in `--help` (values are checked in appOptionSets). */
+function appOptionFlags(declared: Record<string, AppOption>, file: string): Record<string, Options> {
+  const flags: Record<string, Options> = {};
+  for (const [name, o] of Object.entries(declared)) {
+    if (RUN_KEYS.has(name)) continue;
+    const target = o.log_level ? `log level ${o.log_level}` : o.set;
+    flags[name] = {
+      // Numbers stay strings here so a bad value is reported as typed, not as NaN.
+      type: o.type === 'boolean' ? 'boolean' : 'string',
+      alias: o.alias,
+      describe: `${o.describe ?? ''}${o.describe ? ' ' : ''}(${o.type === 'number' ? 'number, ' : ''}sets ${target})`,
+      group: `Options of ${file}:`,
+    };
+  }
+  return flags;
+}
+
 /** Turns `--port 9000` into `web_server.port=9000` for the options an app declares; rejects unknown ones. */
-function appOptionSets(declared: Record<string, AppOption>, args: RunArgs): { sets: string[]; logLevel?: LogLevel } {
+function appOptionSets(declared: Record<string, AppOption>, args: RunArgs): { sets: ParamOverride[]; logLevel?: LogLevel } {
   let logLevel: LogLevel | undefined;
   const known = new Map<string, [string, AppOption]>();
   for (const [name, o] of Object.entries(declared)) {
@@ -165,7 +186,7 @@ function appOptionSets(declared: Record<string, AppOption>, args: RunArgs): { se
     known.set(camel(name), [name, o]);
     if (o.alias) known.set(o.alias, [name, o]);
   }
-  const sets: string[] = [];
+  const sets: ParamOverride[] = [];
   const done = new Set<string>();
   for (const [key, value] of Object.entries(args)) {
     if (RUN_KEYS.has(key)) continue;
@@ -179,15 +200,16 @@ function appOptionSets(declared: Record<string, AppOption>, args: RunArgs): { se
       if (v !== true && v !== false) throw new UsageError(`--${name} is a flag; it takes no value`);
       if (v) logLevel = o.log_level;
     } else if (o.type === 'boolean') {
-      if (v === true || v === 'true') sets.push(`${o.set}=${JSON.stringify(o.value ?? true)}`);
-      else if (v === false || v === 'false') { if (o.value === undefined) sets.push(`${o.set}=false`); }
+      if (v === true || v === 'true') sets.push({ set: `${o.set}=${JSON.stringify(o.value ?? true)}`, from: `--${name}` });
+      else if (v === false || v === 'false') { if (o.value === undefined) sets.push({ set: `${o.set}=false`, from: `--no-${name}` }); }
       else throw new UsageError(`--${name} is a flag; it takes no value`);
     } else if (o.type === 'number') {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new UsageError(`--${name} must be a number, got '${String(v)}'`);
-      sets.push(`${o.set}=${v}`);
+      const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${String(v)}'`);
+      sets.push({ set: `${o.set}=${n}`, from: `--${name} ${String(v)}` });
     } else {
-      if (v === true || v === undefined) throw new UsageError(`--${name} needs a value`);
-      sets.push(`${o.set}=${JSON.stringify(String(v))}`);
+      if (v === true || v === undefined || v === '') throw new UsageError(`--${name} needs a value`);
+      sets.push({ set: `${o.set}=${JSON.stringify(String(v))}`, from: `--${name} ${String(v)}` });
     }
   }
   return { sets, logLevel };
@@ -235,7 +257,7 @@ function reportError(e: unknown): number {
     return EXIT_USAGE;
   }
   if (e instanceof OperatorError) {
-    const cause = e.cause instanceof Error && e.cause.stack ? `\n${e.cause.stack}` : '';
+    const cause = e.cause instanceof Error && e.cause.stack && !(e.cause instanceof UserError) ? `\n${e.cause.stack}` : '';
     process.stderr.write(`holots: ${e.message}${cause}\n`);
     return EXIT_RUNTIME;
   }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ConditionSpec } from '../conditions.ts';
+import { IDENTIFIER, IDENTIFIER_SOURCE } from '../identifier.ts';
+import { LOG_LEVELS } from '../logger.ts';
 import { QueuePolicy } from '../queue.ts';
 import { FragmentMap } from '../fragments/fragment-map.ts';
 
@@ -7,9 +9,11 @@ import { FragmentMap } from '../fragments/fragment-map.ts';
  * The shape of an app YAML file. The loader validates with these schemas and the JSON Schema for
  * editors is generated from them (plus each registered operator's params schema), so the two agree.
  */
-export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const ENDPOINT = /^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$/;
-export const FLOW_SHORTHAND = /^\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*->\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*$/;
+const ID = `(${IDENTIFIER_SOURCE})`;
+const ENDPOINT = new RegExp(`^${ID}\\.${ID}$`);
+export const FLOW_SHORTHAND = new RegExp(`^\\s*${ID}\\.${ID}\\s*->\\s*${ID}\\.${ID}\\s*$`);
+/** `operator.param` or `operator.nested.param`, as `--set` and app options name a parameter. */
+export const PARAM_TARGET = new RegExp(`^${ID}\\.(${IDENTIFIER_SOURCE}(?:\\.${IDENTIFIER_SOURCE})*)$`);
 /** A custom operator type: a path relative to the YAML file, then `#` and the export name. */
 export const CUSTOM_TYPE = /^(\.{1,2}\/|\/)[^#]+#[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -35,8 +39,8 @@ export type OperatorEntry = z.infer<typeof OperatorEntry>;
 
 /** A command-line option an app declares, mapped onto a parameter (`holots run app.yaml --port 9000`). */
 export const AppOption = z.object({
-  set: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_.]*$/, 'expected "operator.param"').optional().describe('the "operator.param" this option sets'),
-  log_level: z.enum(['error', 'warn', 'info', 'debug', 'trace']).optional().describe('a boolean flag that sets the log level (e.g. --verbose)'),
+  set: z.string().regex(PARAM_TARGET, 'expected "operator.param"').optional().describe('the "operator.param" this option sets'),
+  log_level: z.enum(LOG_LEVELS).optional().describe('a boolean flag that sets the log level (e.g. --verbose)'),
   type: z.enum(['string', 'number', 'boolean']).default('string'),
   alias: z.string().optional(),
   describe: z.string().optional(),

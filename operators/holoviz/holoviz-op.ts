@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Any, defineMessage, defineOperator, port, type Emitters, type OperatorContext } from '../../framework/index.ts';
+import { Any, defineMessage, defineOperator, pathParam, port, type Emitters, type OperatorContext } from '../../framework/index.ts';
 import { allocateFrame, VideoFrame } from '../messages/index.ts';
 import type { ContextProvider, KeyEvent } from './context/context-provider.ts';
 import { createContextProvider } from './context/choose-provider.ts';
@@ -25,7 +25,7 @@ export const HolovizParams = z.object({
   headless: z.union([z.literal('auto'), z.boolean()]).default('auto').describe("'auto': headless EGL when there is no DISPLAY / WAYLAND_DISPLAY"),
   headless_platform: z.enum(['auto', 'device', 'surfaceless']).default('auto').describe('EGL platform for headless rendering'),
   enable_render_buffer_output: z.boolean().default(false).describe('emit every rendered picture on render_buffer_output (RGBA)'),
-  font: z.string().optional().describe('TrueType font for text layers (default DejaVu Sans)'),
+  font: pathParam().optional().describe('TrueType font for text layers (default DejaVu Sans)'),
   tensors: z.array(LayerSpec).default([]).describe('layer specs, as Holoviz input specs'),
 }).strict().superRefine((p, ctx) => {
   const seen = new Set<string>();

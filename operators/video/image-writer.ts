@@ -2,12 +2,12 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { z } from 'zod';
-import { defineOperator, port } from '../../framework/index.ts';
+import { defineOperator, pathParam, port } from '../../framework/index.ts';
 import { VideoFrame } from '../messages/index.ts';
 import { frameToRgba } from './frame-to-rgb.ts';
 
 export const ImageWriterParams = z.object({
-  directory: z.string().min(1).describe('where the PNG files go (created if missing)'),
+  directory: pathParam().describe('where the PNG files go (created if missing)'),
   prefix: z.string().default('frame_').describe('file names are <prefix><6-digit index>.png'),
   every: z.number().int().positive().default(1).describe('write every Nth frame'),
   max_count: z.number().int().nonnegative().default(0).describe('stop writing after this many files (0: no limit)'),

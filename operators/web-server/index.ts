@@ -1,2 +1,2 @@
 export { WebServerOp } from './web-server-op.ts';
-export { WebServerParams, DEFAULT_STATIC_DIR } from './params.ts';
+export { WebServerParams } from './params.ts';

@@ -1,15 +1,12 @@
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-
-/** The page this operator serves when the app names none: the WebRTC video client's browser page. */
-export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../apps/webrtc_video_client/client/', import.meta.url));
+import { pathParam } from '../../framework/index.ts';
 
 export const WebServerParams = z.object({
   host: z.string().min(1).default('0.0.0.0').describe('address to listen on (0.0.0.0: every interface; 127.0.0.1: this machine only)'),
   port: z.number().int().min(0).max(65535).default(8080).describe('TCP port; 0 picks a free one (the log says which)'),
-  static_dir: z.string().min(1).optional().describe('folder of the browser page, relative to the working directory (default: the webrtc_video_client page)'),
-  cert_file: z.string().min(1).optional().describe('PEM certificate; with key_file the server speaks HTTPS'),
-  key_file: z.string().min(1).optional().describe('PEM private key for cert_file'),
+  static_dir: pathParam().optional().describe('folder of the browser page the app serves (none: only the API)'),
+  cert_file: pathParam().optional().describe('PEM certificate; with key_file the server speaks HTTPS'),
+  key_file: pathParam().optional().describe('PEM private key for cert_file'),
   token: z.string().min(1).optional().describe('bearer token required by /offer, /whip and /stats (Authorization: Bearer <token>)'),
   body_limit: z.number().int().min(1024).default(64 * 1024).describe('largest request body in bytes (413 above)'),
   request_timeout_ms: z.number().int().min(100).default(30_000).describe('how long a client may take to send a whole request (headers and body) before 408; stops slow-body clients from holding connections'),

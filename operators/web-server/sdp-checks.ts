@@ -1,7 +1,8 @@
 /**
  * Cheap checks before a body travels to the WebRTC operator: they catch the common mistakes (a JSON
  * body on the WHIP endpoint, an audio-only publisher, a truncated paste) with a clear 400, while the
- * full parse stays with the SDP library on the WebRTC side.
+ * full reading stays with the WebRTC operator (operators/webrtc/offer.ts, once per offer). These are
+ * three prefix tests, not a parse; the server may front any signaling consumer, so it keeps them.
  */
 export function sdpOfferProblem(sdp: unknown): string | null {
   if (typeof sdp !== 'string' || sdp.length === 0) return 'the offer has no SDP text';

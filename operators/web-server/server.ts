@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../../framework/index.ts';
 import { bearerAuth } from './auth.ts';
@@ -13,7 +15,8 @@ import { whipRoutes } from './routes/whip.ts';
 import type { SignalingQueue } from './signaling-queue.ts';
 
 export interface WebServerOptions {
-  staticDir: string;
+  /** The app's browser page; null: the API alone. */
+  staticDir: string | null;
   bodyLimit: number;
   /** Longest a client may take to send one whole request; fastify's default is no limit at all. */
   requestTimeoutMs: number;
@@ -73,5 +76,7 @@ export async function createWebServer(o: WebServerOptions): Promise<WebServer> {
     statsRoutes(plain, o.queue);
   });
   await app.register(async (files) => staticRoutes(files as unknown as FastifyInstance, o.staticDir));
+  // Every browser asks for it on each page load; without an icon of its own the app answers "none" (204), not 404.
+  if (!o.staticDir || !existsSync(join(o.staticDir, 'favicon.ico'))) app.get('/favicon.ico', (_request, reply) => reply.code(204).send());
   return app;
 }

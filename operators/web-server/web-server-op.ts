@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { defineOperator, port } from '../../framework/index.ts';
+import { defineOperator, port, UserError } from '../../framework/index.ts';
 import { Signaling } from '../messages/index.ts';
-import { DEFAULT_STATIC_DIR, WebServerParams } from './params.ts';
+import { WebServerParams } from './params.ts';
 import { createWebServer, type WebServer } from './server.ts';
 import { SignalingQueue } from './signaling-queue.ts';
 
@@ -44,13 +44,12 @@ export const WebServerOp = defineOperator({
 
   async start(ctx) {
     const p = ctx.params;
-    const staticDir = resolve(process.cwd(), p.static_dir ?? DEFAULT_STATIC_DIR);
-    const dirStat = await stat(staticDir).catch(() => null);
-    if (!dirStat?.isDirectory()) throw new Error(`static_dir '${staticDir}' is not a folder`);
+    const staticDir = p.static_dir === undefined ? null : resolve(p.static_dir);
+    if (staticDir !== null && !(await stat(staticDir).catch(() => null))?.isDirectory()) throw new UserError(`static_dir '${staticDir}' is not a folder`);
     let tls: { cert: Buffer; key: Buffer } | undefined;
     if (p.cert_file && p.key_file) {
-      const read = (file: string, what: string) => readFile(resolve(process.cwd(), file)).catch((e: Error) => {
-        throw new Error(`cannot read ${what} '${file}': ${e.message}`);
+      const read = (file: string, what: string) => readFile(resolve(file)).catch((e: Error) => {
+        throw new UserError(`cannot read ${what} '${file}': ${e.message}`);
       });
       tls = { cert: await read(p.cert_file, 'cert_file'), key: await read(p.key_file, 'key_file') };
     }
@@ -60,7 +59,7 @@ export const WebServerOp = defineOperator({
     } catch (e) {
       await server.close();
       const err = e as NodeJS.ErrnoException;
-      throw new Error(err.code === 'EADDRINUSE' ? `port ${p.port} on ${p.host} is already in use (pick another with port, or 0 for any free one)` : `cannot listen on ${p.host}:${p.port}: ${err.message}`);
+      throw new UserError(err.code === 'EADDRINUSE' ? `port ${p.port} on ${p.host} is already in use (pick another with port, or 0 for any free one)` : `cannot listen on ${p.host}:${p.port}: ${err.message}`);
     }
     ctx.state.server = server;
     ctx.state.port = (server.server.address() as AddressInfo).port;
@@ -68,7 +67,7 @@ export const WebServerOp = defineOperator({
     // 0.0.0.0 / :: are not addresses a browser can open; this machine's loopback is (and is a secure origin).
     const shown = p.host === '0.0.0.0' || p.host === '::' ? 'localhost' : p.host.includes(':') ? `[${p.host}]` : p.host;
     ctx.state.url = `${scheme}://${shown}:${ctx.state.port}/`;
-    ctx.log.info(`holots: open ${ctx.state.url} (listening on ${p.host}:${ctx.state.port}, page from ${staticDir})`);
+    ctx.log.info(`holots: open ${ctx.state.url} (listening on ${p.host}:${ctx.state.port}, ${staticDir ? `page from ${staticDir}` : 'no page: API only'})`);
     if (!isLoopback(p.host)) {
       if (!p.token) ctx.log.warn(`listening on ${p.host} beyond this machine without a token: anyone who can reach port ${ctx.state.port} can open sessions (set token)`);
       if (!tls) ctx.log.info('browsers on other machines need HTTPS (cert_file, key_file) for camera access; see docs/web-server.md');

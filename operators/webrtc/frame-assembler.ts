@@ -1,5 +1,6 @@
-import { AV1RtpPayload, dePacketizeRtpPackets, Vp8RtpPayload, Vp9RtpPayload, type RtpPacket } from 'werift';
+import { dePacketizeRtpPackets, type RtpPacket } from 'werift';
 import type { CodecInfo } from './codecs.ts';
+import { RECEIVE_TUNING } from './tuning.ts';
 
 /** One compressed picture, ready for the decoder. */
 export interface EncodedFrame {
@@ -82,7 +83,7 @@ export class FrameAssembler {
     options: AssemblerOptions,
   ) {
     this.reorderWindowMs = options.reorderWindowMs;
-    this.maxBuffered = options.maxBufferedPackets ?? 512;
+    this.maxBuffered = options.maxBufferedPackets ?? RECEIVE_TUNING.maxBufferedPackets;
     this.now = options.now ?? (() => performance.timeOrigin + performance.now());
   }
 
@@ -196,7 +197,7 @@ export class FrameAssembler {
       this.frame = [];
       this.frameTimestamp = ts;
       // After a gap (or on joining), trust the frame only if its first packet is a frame's first.
-      this.frameBroken = this.breakNext && !startsFrame(this.codec, packet.payload);
+      this.frameBroken = this.breakNext && !this.codec.startsFrame(packet.payload);
       this.breakNext = false;
     } else {
       // The gap fell inside this frame (already marked broken), not before the next one.
@@ -245,24 +246,5 @@ export class FrameAssembler {
     }
     this.stats.framesAssembled++;
     this.onFrame({ data: assembled.data, keyframe: assembled.isKeyframe, rtpTimestamp: packets[0].header.timestamp, arrivalTime: this.lastArrival, packets: packets.length });
-  }
-}
-
-/** Whether an RTP payload is the first packet of a frame, read with werift's payload parsers. */
-export function startsFrame(codec: CodecInfo, payload: Buffer): boolean {
-  try {
-    switch (codec.name) {
-      case 'VP8': { const p = Vp8RtpPayload.deSerialize(payload); return p.sBit === 1 && p.pid === 0; }
-      case 'VP9': return Vp9RtpPayload.deSerialize(payload).bBit === 1;
-      case 'H264': {
-        const nal = payload[0] & 0x1f;
-        // FU-A carries its start bit; single NAL units and STAP-A begin a NAL unit.
-        if (nal === 28 || nal === 29) return (payload[1] & 0x80) !== 0;
-        return nal >= 1 && nal <= 24;
-      }
-      case 'AV1': return AV1RtpPayload.deSerialize(payload).zBit_RtpStartsWithFragment === 0;
-    }
-  } catch {
-    return false;
   }
 }

@@ -1,8 +1,11 @@
 export { WebRTCClientOp } from './webrtc-client-op.ts';
 export { WebRTCClientParams } from './params.ts';
-export { WebRTCSession, SignalingError, type SessionOptions, type PictureMeta } from './session.ts';
+export { WebRTCSession, SignalingError, sessionOptionsFrom, type SessionOptions, type PictureMeta } from './session.ts';
+export { DecodePipeline, newCounters, type PictureDecoder, type PipelineCounters } from './decode-pipeline.ts';
+export { KeyframeRequester } from './keyframe-requester.ts';
+export { RECEIVE_TUNING } from './tuning.ts';
 export { FrameAssembler, seqDiff, type EncodedFrame, type AssemblerStats } from './frame-assembler.ts';
 export { VideoDecoder, DecodeError, RING_SIZE, type OutputFormat } from './video-decoder.ts';
-export { CODECS, CODEC_NAMES, codecsForOffer, type CodecName } from './codecs.ts';
+export { CODECS, CODEC_NAMES, codecsForOffer, answerCodecs, type CodecName, type CodecInfo } from './codecs.ts';
 export { parseTrickleFragment } from '../messages/trickle-fragment.ts';
-export { offerProblem, OFFER_LIMITS } from './offer-checks.ts';
+export { offerProblem, parseOffer, OFFER_LIMITS, type ParsedOffer, type OfferedCodec } from './offer.ts';

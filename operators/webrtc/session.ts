@@ -1,31 +1,35 @@
-import { RTCPeerConnection, SessionDescription, type MediaStreamTrack, type RTCRtpTransceiver, type RtpPacket } from 'werift';
+import { RTCPeerConnection, type MediaStreamTrack, type RTCRtpTransceiver, type RtpPacket } from 'werift';
 import type { SessionStats, VideoFrame } from '../messages/index.ts';
-import { answerCodecs, codecFromMime, codecsForOffer, offeredVideoCodecs, type CodecInfo, type CodecName } from './codecs.ts';
-import { FrameAssembler, type EncodedFrame } from './frame-assembler.ts';
-import { KeyframeRequester } from './keyframe-requester.ts';
-import { offerProblem } from './offer-checks.ts';
+import { answerCodecs, codecFromMime, codecsForOffer, type CodecInfo, type CodecName } from './codecs.ts';
+import { DecodePipeline, newCounters, type PictureMeta } from './decode-pipeline.ts';
+import type { EncodedFrame } from './frame-assembler.ts';
+import { offeredNames, parseOffer, type ParsedOffer } from './offer.ts';
+import type { WebRTCClientParams } from './params.ts';
 import { parseTrickleFragment } from '../messages/trickle-fragment.ts';
-import { DecodeError, VideoDecoder, type OutputFormat } from './video-decoder.ts';
+import { RECEIVE_TUNING } from './tuning.ts';
+import { VideoDecoder, type OutputFormat } from './video-decoder.ts';
+
+export type { PictureMeta } from './decode-pipeline.ts';
 
 export interface SessionOptions {
   iceServers: string[];
   additionalHostAddresses: string[];
   codecs: readonly CodecName[];
   outputFormat: OutputFormat;
-  minBitrateKbps?: number;
-  startBitrateKbps?: number;
+  /** x-google-min-bitrate in the answer; 0 leaves it out. */
+  minBitrateKbps: number;
+  /** x-google-start-bitrate in the answer; 0 leaves it out. */
+  startBitrateKbps: number;
   reorderWindowMs: number;
   /** How long ICE may stay `disconnected` before the session ends. */
-  disconnectGraceMs?: number;
-  /** Compressed frames that may wait for the decoder before it counts as fallen behind. */
-  maxDecodeQueue?: number;
-  /** Decode on libuv's pool (true) or on the event loop (false; only for measuring). */
-  asyncDecode?: boolean;
+  disconnectGraceMs: number;
   /**
    * How long a negotiated session may take to reach `connected` before it ends. werift never gives up on
    * an offer whose peer never shows up, so without it such a session would hold a `max_sessions` place forever.
    */
-  connectTimeoutMs?: number;
+  connectTimeoutMs: number;
+  /** Decode on libuv's pool (true, the default) or on the event loop (false; only for measuring). */
+  asyncDecode?: boolean;
   /**
    * Test seam, not a parameter: sees every received video RTP packet before the assembler and returns it
    * (possibly changed) or null to drop it. Tests use it to simulate loss and corruption; only code that
@@ -34,14 +38,19 @@ export interface SessionOptions {
   packetFilter?: (packet: RtpPacket) => RtpPacket | null;
 }
 
-export interface PictureMeta {
-  sessionId: string;
-  codec: CodecName;
-  /** performance.timeOrigin + performance.now() at the frame's last packet, ms. */
-  arrivalTime: number;
-  decodeMs: number;
-  rtpTimestamp: number;
-  keyframe: boolean;
+/** Session options from the operator's parameters: every default lives in the params schema. */
+export function sessionOptionsFrom(p: WebRTCClientParams): SessionOptions {
+  return {
+    iceServers: p.ice_servers,
+    additionalHostAddresses: p.additional_host_addresses,
+    codecs: p.codecs,
+    outputFormat: p.output_format,
+    minBitrateKbps: p.min_bitrate_kbps,
+    startBitrateKbps: p.start_bitrate_kbps,
+    reorderWindowMs: p.reorder_window_ms,
+    disconnectGraceMs: p.disconnect_grace_ms,
+    connectTimeoutMs: p.connect_timeout_ms,
+  };
 }
 
 export interface SessionHandlers {
@@ -68,31 +77,23 @@ export class WebRTCSession {
   readonly createdAt = performance.now();
   state = 'new';
   codec: CodecInfo | null = null;
-  width = 0;
-  height = 0;
-  firstPictureAt = 0;
-  framesDecoded = 0;
-  decodeErrors = 0;
-  framesDroppedBehind = 0;
-  decodeMsTotal = 0;
   superseded = 0;
-  private readonly recentPictures: number[] = [];
+  /** Size of the latest picture (0 before the first). */
+  get width(): number { return this.counters.width; }
+  get height(): number { return this.counters.height; }
+  /** Kept across pipelines: a sender may switch codec mid-session. */
+  private readonly counters = newCounters();
   private pc: RTCPeerConnection;
-  private assembler: FrameAssembler | null = null;
-  private decoder: VideoDecoder | null = null;
-  private keyframes: KeyframeRequester | null = null;
+  private pipeline: DecodePipeline | null = null;
   private payloadType = -1;
-  private decodeQueue: EncodedFrame[] = [];
-  private pumping = false;
-  private flushPending = false;
   private graceTimer: NodeJS.Timeout | null = null;
   private connectTimer: NodeJS.Timeout | null = null;
   private readonly subscriptions: { unSubscribe(): void }[] = [];
   private closing: Promise<void> | null = null;
 
-  private constructor(readonly id: string, private readonly options: SessionOptions, private readonly handlers: SessionHandlers, offerSdp: string) {
+  private constructor(readonly id: string, private readonly options: SessionOptions, private readonly handlers: SessionHandlers, offer: ParsedOffer) {
     this.pc = new RTCPeerConnection({
-      codecs: { video: codecsForOffer(offerSdp, options), audio: [] },
+      codecs: { video: codecsForOffer(offer, options), audio: [] },
       headerExtensions: { video: [], audio: [] },
       iceServers: options.iceServers.map((urls) => ({ urls })),
       iceAdditionalHostAddresses: options.additionalHostAddresses,
@@ -106,49 +107,46 @@ export class WebRTCSession {
    */
   static async open(id: string, offerSdp: string, waitForGathering: 'complete' | 'host', options: SessionOptions, handlers: SessionHandlers): Promise<{ session: WebRTCSession; answer: string }> {
     if (typeof offerSdp !== 'string') throw new SignalingError(400, 'the offer is not an SDP document');
-    const problem = offerProblem(offerSdp); // also: v=0 first, a video m-line
-    if (problem) throw new SignalingError(400, problem);
-    const session = new WebRTCSession(id, options, handlers, offerSdp);
+    const parsed = parseOffer(offerSdp); // also: v=0 first, a video m-line
+    if ('problem' in parsed) throw new SignalingError(400, parsed.problem);
+    const { offer } = parsed;
+    const session = new WebRTCSession(id, options, handlers, offer);
     try {
-      await session.negotiate(offerSdp);
+      await session.negotiate(offer);
       const sdp = await session.gatheredAnswer(waitForGathering);
       return { session, answer: sdp };
     } catch (err) {
       await session.close('negotiation failed');
       if (err instanceof SignalingError) throw err;
       // werift throws on an offer with no codec it was configured for (findings trap 6): a 4xx, not a crash.
-      const offered = offeredVideoCodecs(offerSdp).join(', ') || 'none';
-      throw new SignalingError(400, `cannot answer the offer: ${(err as Error).message} (offered video codecs: ${offered}; accepted: ${options.codecs.join(', ')})`);
+      throw new SignalingError(400, `cannot answer the offer: ${(err as Error).message} (offered video codecs: ${offeredNames(offer)}; accepted: ${options.codecs.join(', ')})`);
     }
   }
 
-  private async negotiate(offerSdp: string): Promise<void> {
+  private async negotiate(offer: ParsedOffer): Promise<void> {
     const pc = this.pc;
     this.subscriptions.push(pc.onTrack.subscribe((track) => this.attachTrack(track)));
     this.subscriptions.push(pc.connectionStateChange.subscribe((s) => this.onConnectionState(s)));
-    await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
-    const offered = SessionDescription.parse(offerSdp).media;
-    const video = pc.getTransceivers().filter((t) => t.kind === 'video');
-    for (const t of video) {
-      if (t.codecs.length === 0) continue;
-      const media = offered.find((m) => m.rtp.muxId === t.mid) ?? offered.filter((m) => m.kind === 'video')[0];
-      t.codecs = answerCodecs(media?.rtp.codecs ?? [], this.options);
+    await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+    // One video stream per session: the offer's first video section (the one checked); any other is declined.
+    const videos = pc.getTransceivers().filter((t) => t.kind === 'video');
+    const video = videos.find((t) => offer.videoMid !== null && t.mid === offer.videoMid) ?? videos[0];
+    if (video && video.codecs.length > 0) video.codecs = answerCodecs(offer, this.options);
+    if (!video || video.codecs.length === 0) {
+      throw new SignalingError(400, `no video codec in the offer is supported (offered: ${offeredNames(offer)}; accepted: ${this.options.codecs.join(', ')})`);
     }
-    if (video.length === 0 || video.every((t) => t.codecs.length === 0)) {
-      throw new SignalingError(400, `no video codec in the offer is supported (offered: ${offeredVideoCodecs(offerSdp).join(', ') || 'none'}; accepted: ${this.options.codecs.join(', ')})`);
-    }
-    for (const t of pc.getTransceivers()) if (t.kind !== 'video') t.setDirection('inactive');
+    for (const t of pc.getTransceivers()) if (t !== video) t.setDirection('inactive');
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     this.state = 'connecting';
-    const limit = this.options.connectTimeoutMs ?? 15_000;
+    const limit = this.options.connectTimeoutMs;
     this.connectTimer = setTimeout(() => { this.connectTimer = null; void this.close(`not connected within ${limit} ms`); }, limit);
   }
 
   private async gatheredAnswer(waitFor: 'complete' | 'host'): Promise<string> {
     const pc = this.pc;
     if (pc.iceGatheringState !== 'complete') {
-      const limitMs = waitFor === 'complete' ? 10_000 : 300;
+      const limitMs = waitFor === 'complete' ? RECEIVE_TUNING.gatherCompleteMs : RECEIVE_TUNING.gatherHostMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, limitMs);
         const sub = pc.iceGatheringStateChange.subscribe((s) => { if (s === 'complete') done(); });
@@ -197,97 +195,39 @@ export class WebRTCSession {
     if (!packet) return;
     const pt = packet.header.payloadType;
     if (pt !== this.payloadType) this.switchCodec(pt, packet.header.ssrc, transceiver, track);
-    this.assembler?.push(packet);
+    this.pipeline?.push(packet);
   }
 
-  /** First packet, or the sender changed payload type: a fresh assembler and decoder for that codec. */
+  /** First packet, or the sender changed payload type: a fresh pipeline (assembler, decoder) for that codec. */
   private switchCodec(pt: number, ssrc: number, transceiver: RTCRtpTransceiver | undefined, track: MediaStreamTrack): void {
     const negotiated = transceiver?.codecs.find((c) => c.payloadType === pt) ?? (track.codec?.payloadType === pt ? track.codec : undefined);
     const info = negotiated ? codecFromMime(negotiated.mimeType) : undefined;
     this.payloadType = pt;
-    this.assembler?.close();
-    this.keyframes?.close();
-    const old = this.decoder;
-    this.decoder = null;
-    this.assembler = null;
-    this.decodeQueue = [];
+    const old = this.pipeline;
+    this.pipeline = null;
     if (old) void old.close();
     if (!info) {
       this.handlers.log.warn(`session ${this.id}: packets with payload type ${pt}, which was not negotiated as video; ignoring them`);
       return;
     }
     this.codec = info;
-    this.decoder = new VideoDecoder(info, this.options.outputFormat, this.options.asyncDecode ?? true);
     const receiver = transceiver?.receiver;
-    this.keyframes = new KeyframeRequester(
-      () => { void receiver?.sendRtcpPLI(ssrc).catch(() => undefined); },
-      () => this.assembler?.isWaitingForKeyframe ?? false,
-    );
-    this.assembler = new FrameAssembler(
+    const log = this.handlers.log;
+    this.pipeline = new DecodePipeline(
       info,
-      (frame) => { this.handlers.onEncoded?.(frame, info.name); this.enqueueDecode(frame); },
-      (reason) => { this.handlers.log.debug(`session ${this.id}: ${reason}; asking for a keyframe`); this.keyframes?.request(); },
-      { reorderWindowMs: this.options.reorderWindowMs },
+      new VideoDecoder(info, this.options.outputFormat, this.options.asyncDecode ?? true),
+      () => { void receiver?.sendRtcpPLI(ssrc).catch(() => undefined); },
+      (frame, meta) => this.handlers.onPicture(frame, { sessionId: this.id, ...meta }),
+      this.counters,
+      {
+        reorderWindowMs: this.options.reorderWindowMs,
+        onAssembled: this.handlers.onEncoded ? (frame) => this.handlers.onEncoded!(frame, info.name) : undefined,
+        log: { debug: (m) => log.debug(`session ${this.id}: ${m}`), warn: (m) => log.warn(`session ${this.id}: ${m}`) },
+      },
     );
     this.state = this.pc.connectionState === 'connected' ? 'connected' : this.state;
-    // We join mid-stream: ask for a keyframe right away instead of waiting for the next one.
-    this.keyframes.request();
-    this.handlers.log.info(`session ${this.id}: receiving ${info.name} (payload type ${pt})`);
-  }
-
-  private enqueueDecode(frame: EncodedFrame): void {
-    const limit = this.options.maxDecodeQueue ?? 8;
-    if (this.decodeQueue.length >= limit) {
-      // Decoding itself fell behind: drop what waits, restart from a keyframe (findings: only then).
-      this.framesDroppedBehind += this.decodeQueue.length + 1;
-      this.decodeQueue = [];
-      this.flushPending = true;
-      this.assembler?.requireKeyframe();
-      this.keyframes?.request();
-      return;
-    }
-    this.decodeQueue.push(frame);
-    if (!this.pumping) void this.pump();
-  }
-
-  private async pump(): Promise<void> {
-    this.pumping = true;
-    try {
-      let frame: EncodedFrame | undefined;
-      while (!this.closing && (frame = this.decodeQueue.shift())) {
-        const decoder = this.decoder;
-        if (!decoder) break;
-        if (this.flushPending) { decoder.flush(); this.flushPending = false; }
-        try {
-          const pictures = await decoder.decode(frame);
-          if (this.closing || decoder !== this.decoder) break;
-          for (const p of pictures) this.deliver(p.frame, p.decodeMs, frame);
-        } catch (err) {
-          if (!(err instanceof DecodeError)) throw err;
-          this.decodeErrors++;
-          this.handlers.log.warn(`session ${this.id}: ${err.message}; waiting for a keyframe`);
-          this.assembler?.requireKeyframe();
-          this.keyframes?.request();
-        }
-      }
-    } finally {
-      this.pumping = false;
-    }
-  }
-
-  private deliver(frame: VideoFrame, decodeMs: number, source: EncodedFrame): void {
-    const now = performance.now();
-    if (!this.firstPictureAt) this.firstPictureAt = now;
-    this.framesDecoded++;
-    this.decodeMsTotal += decodeMs;
-    this.width = frame.width;
-    this.height = frame.height;
-    this.recentPictures.push(now);
-    while (this.recentPictures.length > 0 && now - this.recentPictures[0] > 1000) this.recentPictures.shift();
-    this.handlers.onPicture(frame, {
-      sessionId: this.id, codec: this.codec!.name, arrivalTime: source.arrivalTime, decodeMs,
-      rtpTimestamp: source.rtpTimestamp, keyframe: source.keyframe,
-    });
+    this.pipeline.start();
+    log.info(`session ${this.id}: receiving ${info.name} (payload type ${pt})`);
   }
 
   private onConnectionState(s: string): void {
@@ -298,34 +238,35 @@ export class WebRTCSession {
     if (s === 'failed' || s === 'closed') void this.close(`connection ${s}`);
     else if (s === 'disconnected' && !this.graceTimer) {
       // ICE consent lapsed; give it a moment to come back before ending the session.
-      this.graceTimer = setTimeout(() => { this.graceTimer = null; void this.close('connection lost (ICE disconnected)'); }, this.options.disconnectGraceMs ?? 3000);
+      this.graceTimer = setTimeout(() => { this.graceTimer = null; void this.close('connection lost (ICE disconnected)'); }, this.options.disconnectGraceMs);
     }
   }
 
   stats(): SessionStats {
-    const a = this.assembler?.stats;
+    const a = this.pipeline?.assemblerStats;
+    const c = this.counters;
     const now = performance.now();
-    const recent = this.recentPictures.filter((t) => now - t <= 1000).length;
     return {
       id: this.id,
       state: this.closing ? 'closed' : this.state,
       codec: this.codec?.name ?? null,
-      width: this.width,
-      height: this.height,
-      framesDecoded: this.framesDecoded,
-      framesDropped: (a ? a.brokenFrames + a.framesSkippedWaitingForKeyframe : 0) + this.framesDroppedBehind + this.decodeErrors,
-      fps: recent,
+      width: c.width,
+      height: c.height,
+      framesDecoded: c.framesDecoded,
+      framesDropped: (a ? a.brokenFrames + a.framesSkippedWaitingForKeyframe : 0) + c.framesDroppedBehind + c.framesDroppedAfterError + c.decodeErrors,
+      fps: c.recentPictures.filter((t) => now - t <= RECEIVE_TUNING.fpsWindowMs).length * (1000 / RECEIVE_TUNING.fpsWindowMs),
       packets: a?.packets ?? 0,
       paddingPackets: a?.paddingPackets ?? 0,
       lostPackets: a?.lostPackets ?? 0,
       latePackets: a?.latePackets ?? 0,
       brokenFrames: a?.brokenFrames ?? 0,
-      decodeErrors: this.decodeErrors,
-      plisSent: this.keyframes?.sent ?? 0,
-      decodeMsMean: this.framesDecoded ? this.decodeMsTotal / this.framesDecoded : 0,
-      decodeQueue: this.decodeQueue.length,
+      decodeErrors: c.decodeErrors,
+      plisSent: c.plisSent,
+      decodeMsMean: c.framesDecoded ? c.decodeMsTotal / c.framesDecoded : 0,
+      decodeQueue: this.pipeline?.queued ?? 0,
+      framesDroppedBehind: c.framesDroppedBehind,
       superseded: this.superseded,
-      firstFrameMs: this.firstPictureAt ? this.firstPictureAt - this.createdAt : null,
+      firstFrameMs: c.firstPictureAt ? c.firstPictureAt - this.createdAt : null,
     };
   }
 
@@ -343,13 +284,12 @@ export class WebRTCSession {
     this.graceTimer = null;
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;
-    this.keyframes?.close();
-    this.assembler?.close();
-    this.decodeQueue = [];
+    const pipeline = this.pipeline;
+    this.pipeline = null;
     for (const s of this.subscriptions.splice(0)) s.unSubscribe();
+    const closingPipeline = pipeline?.close();
     try { await this.pc.close(); } catch (err) { this.handlers.log.warn(`session ${this.id}: closing the peer connection: ${(err as Error).message}`); }
-    await this.decoder?.close();
-    this.decoder = null;
+    await closingPipeline;
     this.handlers.log.info(`session ${this.id} closed: ${reason}`);
     this.handlers.onClosed(this.id, reason);
   }

@@ -4,7 +4,7 @@ import { EncodedFrame, Signaling, VideoFrame, type SignalingReply, type Signalin
 import { EncodedOutbox } from './encoded-outbox.ts';
 import { LatestFrameSlots } from './latest-frame-slots.ts';
 import { WebRTCClientParams } from './params.ts';
-import { SignalingError, WebRTCSession, type PictureMeta, type SessionOptions } from './session.ts';
+import { SignalingError, WebRTCSession, sessionOptionsFrom, type PictureMeta, type SessionOptions } from './session.ts';
 import { startStatusLine } from './status-line.ts';
 
 interface ClientState {
@@ -53,17 +53,7 @@ export const WebRTCClientOp = defineOperator({
       encoded: new EncodedOutbox(),
       stopped: false,
       stopStatusLine: null,
-      options: {
-        iceServers: p.ice_servers,
-        additionalHostAddresses: p.additional_host_addresses,
-        codecs: p.codecs,
-        outputFormat: p.output_format,
-        minBitrateKbps: p.min_bitrate_kbps || undefined,
-        startBitrateKbps: p.start_bitrate_kbps || undefined,
-        reorderWindowMs: p.reorder_window_ms,
-        disconnectGraceMs: p.disconnect_grace_ms,
-        connectTimeoutMs: p.connect_timeout_ms,
-      },
+      options: sessionOptionsFrom(p),
     };
   },
 

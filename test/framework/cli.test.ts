@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { appJsonSchema } from '../../framework/index.ts';
 import { builtinRegistry } from '../../operators/index.ts';
@@ -70,6 +71,33 @@ test('usage errors exit 2 with one clear line; runtime failures exit 1 naming th
   const fail = holots('run', `${fixtures}failing.yaml`);
   assert.equal(fail.code, 1);
   assert.match(fail.err.split('\n')[0], /^holots: operator 'boom' \(FailingOp\) failed in compute: failing on purpose at 3/);
+});
+
+test('run app.yaml --help lists the options the app declares', () => {
+  const help = holots('run', 'apps/webrtc_video_client/app.yaml', '--help');
+  assert.equal(help.code, 0, help.err);
+  for (const flag of ['--port', '--cert-file', '--key-file', '--host', '--verbose']) assert.match(help.out, new RegExp(`${flag}\\b`), `${flag} in:\n${help.out}`);
+  assert.match(help.out, /Options of apps\/webrtc_video_client\/app\.yaml/);
+  assert.match(help.out, /sets web_server\.port/);
+});
+
+test('a port in use prints its one clear line, no stack trace, and exits 1', async () => {
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+  const { port } = taken.address() as AddressInfo;
+  try {
+    const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
+      const p = spawn(process.execPath, ['bin/holots.js', 'run', `${fixtures}web-server-only.yaml`, '--set', `web_server.port=${port}`], { cwd: root });
+      let err = '';
+      p.stderr.on('data', (d) => { err += d; });
+      p.on('exit', (code) => resolve({ code, err }));
+    });
+    assert.equal(r.code, 1, r.err);
+    const lines = r.err.trim().split('\n').filter((l) => l.startsWith('holots:') || /^\s+at /.test(l));
+    assert.deepEqual(lines, [`holots: operator 'web_server' (WebServerOp) failed in start: port ${port} on 127.0.0.1 is already in use (pick another with port, or 0 for any free one)`], r.err);
+  } finally {
+    taken.close();
+  }
 });
 
 test('--help and --version answer', () => {

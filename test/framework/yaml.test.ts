@@ -1,8 +1,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { AppFileError, loadApp } from '../../framework/index.ts';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { AppFileError, GraphError, loadApp } from '../../framework/index.ts';
 import { builtinRegistry } from '../../operators/index.ts';
 
 const registry = builtinRegistry();
@@ -20,8 +20,9 @@ async function yamlFile(text: string): Promise<string> {
   return file;
 }
 
-async function loadError(text: string, set?: string[]): Promise<AppFileError> {
-  const file = await yamlFile(text);
+async function loadError(text: string, set?: string[], inDir?: string): Promise<AppFileError> {
+  const file = inDir ? join(inDir, 'app.yaml') : await yamlFile(text);
+  if (inDir) await writeFile(file, text);
   const err = await loadApp(file, { registry, set, logLevel: 'error' }).then(() => null, (e: unknown) => e);
   assert.ok(err instanceof AppFileError, `expected an AppFileError, got ${String(err)}`);
   assert.ok(err.message.startsWith(file), `the error names the file: ${err.message}`);
@@ -96,7 +97,41 @@ test('--set overrides params, parsing values as YAML scalars, and names unknown 
   assert.deepEqual(app.operator('tx').params, { start: 100, step: 1 });
   assert.deepEqual(app.operator('rx').params, { quiet: false });
   const e = await loadError(GOOD, ['nobody.x=1']);
-  assert.match(e.message, /--set 'nobody\.x=1': no operator 'nobody'/);
-  const typed = await loadError(GOOD, ['tx.start=abc']);
-  assert.match(typed.message, /params\.start/);
+  assert.match(e.message, /--set nobody\.x=1: no operator 'nobody'/);
+});
+
+test('a bad --set value is blamed on the --set, not on the line of the file it overrides', async () => {
+  const file = await yamlFile(GOOD);
+  const err = await loadApp(file, { registry, set: ['tx.start=abc'], logLevel: 'error' }).then(() => null, (x: unknown) => x);
+  assert.ok(err instanceof GraphError && !(err instanceof AppFileError), `expected a GraphError, got ${String(err)}`);
+  assert.match(err.message, /^--set tx\.start=abc: operator 'tx' \(PingTxOp\): params\.start: /);
+  // An app option reports itself the way the user typed it.
+  const opt = await loadApp(file, { registry, set: [{ set: 'tx.start=abc', from: '--start abc' }], logLevel: 'error' }).then(() => null, (x: unknown) => x);
+  assert.match(String((opt as Error).message), /^--start abc: operator 'tx'/);
+  // The file's own bad value still names the file and line.
+  const own = await loadError(GOOD.replace('rx: { type: PingRxOp, params: { quiet: true } }', 'rx: { type: PingRxOp, params: { quiet: 3 } }'));
+  assert.match(own.message, /app\.yaml:4: operator 'rx'/);
+});
+
+test('a syntax error in a TypeScript operator keeps its file, line and column', async () => {
+  const file = await yamlFile(`name: broken
+operators:
+  grey: { type: ./grey.ts#GreyOp }
+`);
+  await writeFile(join(dirname(file), 'grey.ts'), `export const GreyOp = {\n  name: 'GreyOp',,\n};\n`);
+  const e = await loadError(await readFile(file, 'utf8'), undefined, dirname(file));
+  assert.match(e.message, /:3: operators\.grey\.type: cannot load '.*grey\.ts': .*grey\.ts:2:17: ERROR: /);
+});
+
+test('path params resolve against the YAML file\'s folder; --set paths against the working directory', async () => {
+  const file = await yamlFile(`name: paths
+operators:
+  writer: { type: ImageWriterOp, params: { directory: ./shots } }
+`);
+  const { app } = await loadApp(file, { registry, logLevel: 'error' });
+  assert.equal((app.operator('writer').params as { directory: string }).directory, join(dirname(file), 'shots'));
+  const fromCli = await loadApp(file, { registry, set: ['writer.directory=elsewhere'], logLevel: 'error' });
+  assert.equal((fromCli.app.operator('writer').params as { directory: string }).directory, resolve('elsewhere'));
+  const absolute = await loadApp(file, { registry, set: ['writer.directory=/tmp/abs'], logLevel: 'error' });
+  assert.equal((absolute.app.operator('writer').params as { directory: string }).directory, '/tmp/abs');
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { RtpPacket } from 'werift';
 import type { SignalingReply } from '../../operators/messages/index.ts';
-import { WebRTCSession, type SessionOptions } from '../../operators/webrtc/index.ts';
+import { WebRTCClientParams, WebRTCSession, sessionOptionsFrom, type SessionOptions } from '../../operators/webrtc/index.ts';
 import { launchSender, readTimeCode, startSession, stopSession, waitFor, type Browser, type PlainRequest } from '../webrtc/helpers.ts';
 
 /**
@@ -22,8 +22,7 @@ let nextId = 0;
 let browser: Browser;
 
 const options: SessionOptions = {
-  iceServers: [], additionalHostAddresses: ['127.0.0.1'], codecs: ['VP8'], outputFormat: 'yuv420p',
-  reorderWindowMs: 50, minBitrateKbps: 1500, startBitrateKbps: 2500,
+  ...sessionOptionsFrom(WebRTCClientParams.parse({ codecs: ['VP8'], min_bitrate_kbps: 1500 })),
   packetFilter: (p) => (filter ? filter(p) : p),
 };
 

@@ -7,9 +7,10 @@ import { z } from 'zod';
 import { Application, defineOperator, port } from '../../framework/index.ts';
 import { VideoFrame, type SessionStats } from '../../operators/messages/index.ts';
 import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
-import { DEFAULT_STATIC_DIR, WebServerOp } from '../../operators/web-server/index.ts';
+import { WebServerOp } from '../../operators/web-server/index.ts';
 import { send } from '../web-server/helpers.ts';
 import { listeningLogger } from '../support/listening-logger.ts';
+import { PAGE_DIR } from '../support/app-process.ts';
 
 /** Counts the pictures that reach the end of the graph, per session. */
 export function makeFrameCounter() {
@@ -46,7 +47,7 @@ export async function startApp(serverParams: Record<string, unknown> = {}, webrt
   const { logger, logs, port: listening } = listeningLogger('reliability');
   const app = new Application('reliability', { logger });
   const frames = makeFrameCounter();
-  const server = app.add('web_server', WebServerOp, { params: { host: '127.0.0.1', port: 0, ...serverParams } as never });
+  const server = app.add('web_server', WebServerOp, { params: { host: '127.0.0.1', port: 0, static_dir: PAGE_DIR, ...serverParams } as never });
   const client = app.add('webrtc_client', WebRTCClientOp, { params: webrtcParams as never });
   const sink = app.add('sink', frames.op);
   app.addFlow(server, client, [['signaling', 'signaling']]);
@@ -67,7 +68,7 @@ export async function sessions(base: string): Promise<SessionStats[]> {
 export async function pageWithSecretBeside(): Promise<{ root: string; secret: string; dispose(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'holots-reliability-'));
   const root = join(dir, 'site');
-  await cp(DEFAULT_STATIC_DIR, root, { recursive: true });
+  await cp(PAGE_DIR, root, { recursive: true });
   const secret = `SECRET-${Math.random().toString(36).slice(2)}`;
   await writeFile(join(dir, 'secret.txt'), secret);
   await writeFile(join(root, '.env'), secret);

@@ -12,6 +12,7 @@ import { WebServerOp } from '../../operators/web-server/index.ts';
 import { send } from './helpers.ts';
 import { CHROMIUM, CHROMIUM_ARGS as BASE_ARGS, waitFor, waitPageState as waitState } from '../support/chromium.ts';
 import { listeningLogger } from '../support/listening-logger.ts';
+import { PAGE_DIR } from '../support/app-process.ts';
 
 const INSECURE_HOST = 'holots-insecure.test';
 // A name that maps to loopback but is not 'localhost': the browser treats its http:// origin as insecure.
@@ -38,7 +39,7 @@ async function startApp(webrtcParams: Record<string, unknown> = {}, serverParams
   const seen = { frames: 0, width: 0, height: 0 };
   const { logger, logs, port: listening } = listeningLogger('webrtc_video_client');
   const app = new Application('webrtc_video_client', { logger });
-  const server = app.add('web_server', WebServerOp, { params: { host: '127.0.0.1', port: 0, ...serverParams } as never });
+  const server = app.add('web_server', WebServerOp, { params: { host: '127.0.0.1', port: 0, static_dir: PAGE_DIR, ...serverParams } as never });
   const client = app.add('webrtc_client', WebRTCClientOp, { params: webrtcParams as never });
   const probe = app.add('probe', makeFrameProbe(seen));
   app.addFlow(server, client, [['signaling', 'signaling']]);

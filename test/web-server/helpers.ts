@@ -6,6 +6,7 @@ import { Application, createLogger, defineOperator, port } from '../../framework
 import type { SessionStats, SignalingRequest } from '../../operators/messages/index.ts';
 import { Signaling } from '../../operators/messages/index.ts';
 import { WebServerOp } from '../../operators/web-server/index.ts';
+import { PAGE_DIR } from '../support/app-process.ts';
 
 const LOOPBACK_ICE = { iceAdditionalHostAddresses: ['127.0.0.1'] } as ConstructorParameters<typeof RTCPeerConnection>[0];
 
@@ -116,7 +117,7 @@ export async function startServer(params: Record<string, unknown> = {}, downstre
     if (line.includes('holots: open ')) announce(line);
   });
   const app = new Application('web_test', { logger });
-  const server = app.add('web_server', WebServerOp, { params: { host: '127.0.0.1', port: 0, ...params } as never });
+  const server = app.add('web_server', WebServerOp, { params: { host: '127.0.0.1', port: 0, static_dir: PAGE_DIR, ...params } as never });
   if (downstream !== 'none') {
     const rx = app.add('rx', downstream === 'answerer' ? makeWeriftAnswerer(seen, opts) : makeSilentReceiver(seen));
     app.addFlow(server, rx, [['signaling', 'signaling']]);

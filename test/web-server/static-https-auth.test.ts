@@ -37,6 +37,11 @@ describe('static files', () => {
     rmSync(site.root, { recursive: true, force: true });
   });
 
+  test('/favicon.ico answers 204 (no icon) instead of 404 when the page has none', async () => {
+    const r = await send(h.base, 'GET', '/favicon.ico');
+    assert.equal(r.status, 204);
+  });
+
   test('serves the folder with the right content types, index.html at /', async () => {
     const expect: [string, RegExp, string][] = [
       ['/', /^text\/html; charset=utf-8/, '<title>test page</title>'],

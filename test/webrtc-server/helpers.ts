@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { Application } from '../../framework/index.ts';
 import { TestPatternOp, WebRTCServerOp, WebServerOp } from '../../operators/index.ts';
+import { PAGE_DIR } from '../support/app-process.ts';
 import { listeningLogger } from '../support/listening-logger.ts';
 import { waitFor, waitPageState } from '../support/chromium.ts';
 
@@ -18,7 +19,7 @@ export interface ServerApp {
 export async function startServerApp(o: { codec: 'H264' | 'VP8'; width?: number; height?: number; format?: 'yuv420p' | 'nv12' | 'rgba'; server?: Record<string, unknown> }): Promise<ServerApp> {
   const { logger, logs, port } = listeningLogger('whep');
   const app = new Application('whep-test', { logger });
-  const web = app.add('web_server', WebServerOp, { params: { host: '127.0.0.1', port: 0 } });
+  const web = app.add('web_server', WebServerOp, { params: { host: '127.0.0.1', port: 0, static_dir: PAGE_DIR } });
   const source = app.add('source', TestPatternOp, {
     params: { width: o.width ?? 640, height: o.height ?? 360, format: o.format ?? 'yuv420p', pattern: 'solid', color: [128, 128, 128], time_code: true },
     conditions: [{ type: 'periodic', period: '30Hz' }],

@@ -1,5 +1,5 @@
 import { Codec, CodecContext, Frame, Packet, Rational } from 'node-av';
-import { AV_CODEC_FLAG_GLOBAL_HEADER, AV_PIX_FMT_YUV420P, AVERROR_EAGAIN, AVERROR_EOF, type FFEncoderCodec } from 'node-av/constants';
+import { AV_CODEC_FLAG_GLOBAL_HEADER, AV_PICTURE_TYPE_I, AV_PICTURE_TYPE_NONE, AV_PIX_FMT_YUV420P, AVERROR_EAGAIN, AVERROR_EOF, type FFEncoderCodec } from 'node-av/constants';
 
 /** Encoders in node-av's FFmpeg that produce what a browser would send, per codec. */
 export const TEST_ENCODERS = { VP8: 'libvpx', VP9: 'libvpx-vp9', H264: 'libx264', AV1: 'libsvtav1' } as const;
@@ -70,13 +70,14 @@ export class PatternEncoder {
     this.pkt.alloc();
   }
 
-  /** Encodes the next pattern picture (or flushes with `null`); returns the access units that came out. */
-  next(flush = false): { data: Buffer; keyframe: boolean; pts: bigint }[] {
+  /** Encodes the next pattern picture (or flushes); `keyframe` forces one, as a sender does on a PLI. */
+  next(flush = false, keyframe = false): { data: Buffer; keyframe: boolean; pts: bigint }[] {
     if (flush) {
       this.ctx.sendFrameSync(null);
     } else {
       this.frame.makeWritable();
       paintPattern(this.frame, this.index);
+      this.frame.pictType = keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
       this.frame.pts = BigInt(this.index++);
       this.ctx.sendFrameSync(this.frame);
     }

@@ -135,6 +135,22 @@ function drawTimeCode(ctx, w, h) {
     ctx.fillRect(i * bw, 0, bw, bh);
   }
 }
+// motion: webcam-like load. A noise picture pasted at a new random offset every frame, below the time code
+// and around a grey centre square (the readers check the field there), so the encoder has real work and
+// sends what its rate control allows (1.5-4 Mbps), as a camera in a lit room does.
+let noise = null;
+function drawMotion(ctx, w, h) {
+  if (!noise || noise.width !== w) {
+    noise = document.createElement('canvas'); noise.width = w; noise.height = h;
+    const n = noise.getContext('2d'), img = n.createImageData(w, h);
+    for (let i = 0; i < img.data.length; i += 4) { const v = Math.random() * 255; img.data[i] = v; img.data[i + 1] = (v * 7) % 255; img.data[i + 2] = 255 - v; img.data[i + 3] = 255; }
+    n.putImageData(img, 0, 0);
+  }
+  const top = Math.floor(h / 8) + 4;
+  const dx = Math.floor(Math.random() * w / 2), dy = Math.floor(Math.random() * h / 2);
+  ctx.drawImage(noise, dx, dy, w - dx, h - top, 0, top, w - dx, h - top);
+  ctx.fillStyle = '#808080'; ctx.fillRect((w >> 1) - (w >> 4), (h >> 1) - (h >> 4), w >> 3, h >> 3);
+}
 async function source(opts) {
   if (opts.source !== 'timecode') {
     return navigator.mediaDevices.getUserMedia({ video: { width: { exact: opts.width }, height: { exact: opts.height } } });
@@ -143,14 +159,25 @@ async function source(opts) {
   const ctx = c.getContext('2d');
   const stream = c.captureStream(30);
   const tick = () => { drawTimeCode(ctx, c.width, c.height); window.__raf = requestAnimationFrame(tick); };
+  const draw = () => { drawTimeCode(ctx, c.width, c.height); if (opts.motion) drawMotion(ctx, c.width, c.height); };
   // rAF is throttled in headless pages; a timer at 60 Hz keeps the canvas fresh for captureStream(30).
-  window.__tc = setInterval(() => drawTimeCode(ctx, c.width, c.height), 1000 / 60);
+  window.__tc = setInterval(draw, 1000 / 60);
   return stream;
 }
 window.startSession = async (opts) => {
   const stream = await source(opts);
-  const pc = new RTCPeerConnection();
+  // recordEncoded: the encoder's own output, copied on its way to the packetizer, so a bench can decode
+  // the very stream the receiver got (window.encodedFrames, while window.recording is true).
+  const pc = new RTCPeerConnection(opts.recordEncoded ? { encodedInsertableStreams: true } : {});
   const tr = pc.addTransceiver(stream.getVideoTracks()[0], { direction: 'sendonly', streams: [stream] });
+  if (opts.recordEncoded) {
+    window.encodedFrames = []; window.recording = false;
+    const { readable, writable } = tr.sender.createEncodedStreams();
+    readable.pipeThrough(new TransformStream({ transform(frame, out) {
+      if (window.recording) window.encodedFrames.push({ key: frame.type === 'key', ts: frame.timestamp, data: new Uint8Array(frame.data.slice(0)) });
+      out.enqueue(frame);
+    } })).pipeTo(writable);
+  }
   if (opts.codec) {
     const caps = RTCRtpReceiver.getCapabilities('video').codecs;
     const want = caps.filter((c) => c.mimeType.toLowerCase() === 'video/' + opts.codec.toLowerCase());
@@ -227,7 +254,7 @@ export async function launchSender(signal: (req: PlainRequest) => Promise<Signal
 
 export interface StartResult { ok: boolean; sessionId?: string; status?: number; error?: string; offerAt?: number; answer?: string; offer?: string }
 
-export function startSession(page: Page, opts: { width: number; height: number; codec?: string; kind?: 'offer' | 'whip-offer'; source?: 'camera' | 'timecode' }): Promise<StartResult> {
+export function startSession(page: Page, opts: { width: number; height: number; codec?: string; kind?: 'offer' | 'whip-offer'; source?: 'camera' | 'timecode'; motion?: boolean; recordEncoded?: boolean }): Promise<StartResult> {
   return page.evaluate((o) => (window as unknown as { startSession(o: unknown): Promise<StartResult> }).startSession(o), opts);
 }
 

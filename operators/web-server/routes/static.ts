@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
  * The app's browser page. @fastify/static (through `send`) resolves every path inside `root` and
  * refuses `..`, so no URL reaches a file outside the folder; dotfiles stay hidden.
  */
-export async function staticRoutes(app: FastifyInstance, root: string): Promise<void> {
+export async function staticRoutes(app: FastifyInstance, root: string | null): Promise<void> {
+  if (root === null) return;
   await app.register(fastifyStatic, {
     root,
     index: 'index.html',
