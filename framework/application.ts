@@ -3,6 +3,10 @@ import { ConditionSpec } from './conditions.ts';
 import { Connection, type ConnectionOptions } from './connection.ts';
 import { GraphError } from './errors.ts';
 import { GraphRun, type RunOptions } from './graph-run.ts';
+import { Observable } from 'rxjs';
+import { observableSource } from './observable-source.ts';
+import type { MessageOf } from './port.ts';
+import type { Tapped } from './tap.ts';
 import { createLogger, type Logger, type LogLevel } from './logger.ts';
 import { isIdentifier } from './identifier.ts';
 import { firstProblem, formatPath } from './zod-issue.ts';
@@ -23,6 +27,11 @@ export interface OperatorHandle<D extends AnyOperatorDefinition = AnyOperatorDef
 export interface AddOptions<D extends AnyOperatorDefinition> {
   params?: z.input<D['params']>;
   conditions?: ConditionSpec[];
+}
+
+export interface FeedOptions extends ConnectionOptions {
+  /** The name of the source operator that carries the Observable into the graph. */
+  name?: string;
 }
 
 export interface FlowInfo {
@@ -152,6 +161,65 @@ export class Application {
 
   /** Data-flow tracking results of the last `run({ track: true })`. */
   get tracker(): DataFlowTracker | null { return this.tracker_; }
+
+  /**
+   * Observes an output port: a hot Observable of every message the operator emits there, with its
+   * metadata, from the moment of subscribing. It never slows or changes the graph (handlers run
+   * synchronously on each emit: move heavy work off with `observeOn`), and completes when the
+   * operator can emit no more (its end of stream) or the run ends. Typed from the definition when
+   * given a handle; `'op.port'` gives `unknown` values.
+   */
+  output<D extends AnyOperatorDefinition, K extends OutName<D>>(op: OperatorHandle<D>, port: K): Observable<Tapped<MessageOf<D['outputs'][K]>>>;
+  output(endpoint: string): Observable<Tapped<unknown>>;
+  output(op: OperatorHandle | string, port?: string): Observable<Tapped<unknown>> {
+    const [node, portName] = this.endpoint(op, port, 'output');
+    return new Observable<Tapped<unknown>>((subscriber) => {
+      const remove = node.tap(portName, subscriber);
+      this.currentRun?.watch();
+      return remove;
+    });
+  }
+
+  /**
+   * Feeds an input port from an Observable: adds an `observableSource` operator (named
+   * `<op>_<port>_source` unless `options.name` says otherwise) connected to the port. Faster pushes
+   * than the graph takes meet the connection's capacity and policy; the Observable's error fails the
+   * app naming that operator; its completion is the end of that stream.
+   */
+  input<D extends AnyOperatorDefinition, K extends InName<D>>(op: OperatorHandle<D>, port: K, source: Observable<MessageOf<D['inputs'][K]>>, options?: FeedOptions): OperatorHandle;
+  input(endpoint: string, source: Observable<unknown>, options?: FeedOptions): OperatorHandle;
+  input(op: OperatorHandle | string, a: string | Observable<unknown>, b?: Observable<unknown> | FeedOptions, c?: FeedOptions): OperatorHandle {
+    const [port, source, options] = typeof a === 'string' ? [a, b as Observable<unknown>, c ?? {}] : [undefined, a, (b as FeedOptions | undefined) ?? {}];
+    const [node, portName] = this.endpoint(op, port, 'input');
+    const name = options.name ?? `${node.name.replaceAll('.', '_')}_${portName}_source`;
+    const handle = this.add(name, observableSource(node.def.inputs[portName].type, source));
+    this.connect(handle.name, 'out', node, portName, { capacity: options.capacity, policy: options.policy });
+    return handle;
+  }
+
+  /** Messages emitted after the last run ended, per `operator.port`: taps saw them, no operator did. */
+  undelivered(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const n of this.nodes.values()) for (const [p, count] of Object.entries(n.undeliveredCounts())) out[`${n.name}.${p}`] = count;
+    return out;
+  }
+
+  /** Resolves `handle, 'port'` or `'op.port'` (split at the last dot: subgraph names hold dots). */
+  private endpoint(op: OperatorHandle | string, port: string | undefined, kind: 'input' | 'output'): [OperatorNode, string] {
+    let opName: string;
+    let portName: string;
+    if (typeof op === 'string' && port === undefined) {
+      const dot = op.lastIndexOf('.');
+      if (dot <= 0) throw new GraphError(`expected "operator.port", got '${op}'`);
+      [opName, portName] = [op.slice(0, dot), op.slice(dot + 1)];
+    } else {
+      [opName, portName] = [typeof op === 'string' ? op : op.name, port!];
+    }
+    const node = this.node(opName);
+    const ports = kind === 'output' ? node.def.outputs : node.def.inputs;
+    if (!ports[portName]) throw new GraphError(`operator '${node.name}' (${node.type}) has no ${kind} port '${portName}'; it has: ${portList(ports)}`);
+    return [node, portName];
+  }
 
   /** Asks a running application to stop gracefully; `run()` then resolves. */
   stop(reason = 'stop requested'): void {

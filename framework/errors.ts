@@ -3,7 +3,8 @@ export class OperatorError extends Error {
   constructor(
     readonly operator: string,
     readonly operatorType: string,
-    readonly phase: 'initialize' | 'start' | 'compute' | 'stop' | 'emit',
+    /** `stream`: outside compute, from a callback or an Observable (ctx.fail, a pipe, an input feed). */
+    readonly phase: 'initialize' | 'start' | 'compute' | 'stop' | 'emit' | 'stream',
     cause: unknown,
   ) {
     const why = cause instanceof Error ? cause.message : String(cause);

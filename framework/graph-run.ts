@@ -49,7 +49,7 @@ export class GraphRun {
     this.installSignalHandlers();
     try {
       await this.startOperators();
-      if (!this.ended) this.startScheduling();
+      if (!this.ended) await this.startScheduling();
       const reason = await this.endedReason;
       this.log.debug(`stopping: ${reason}`);
     } catch (e) {
@@ -77,6 +77,7 @@ export class GraphRun {
   private attachNodes(): void {
     const runtime: NodeRuntime = {
       runQueue: this.runQueue,
+      stopTimeoutMs: this.stopTimeoutMs,
       tracker: this.tracker,
       validateMessages: this.options.validateMessages === true,
       signal: this.abort.signal,
@@ -99,21 +100,64 @@ export class GraphRun {
     }
   }
 
-  private startScheduling(): void {
+  private async startScheduling(): Promise<void> {
     for (const n of this.nodes) this.runQueue.enqueue(n);
+    this.runQueue.open();
+    for (const n of this.nodes) {
+      if (this.ended) return;
+      try { await n.afterStart(); } catch (e) { throw new OperatorError(n.name, n.type, 'start', e); }
+    }
     this.runQueue.drain();
   }
 
-  /** The run is over when no operator can ever compute again. */
+  /**
+   * The run is over when no operator can ever compute again. Before that, operators that reached their
+   * own end of stream get their endOfStream hook (a pipe flushes) and their taps complete.
+   */
   private endIfNothingCanRun(): void {
     if (this.ended) return;
     const memo = new Map<OperatorNode, boolean>();
+    if (this.watching && this.endStreams(memo)) return;
     if (this.nodes.every((n) => canNeverRunAgain(n, memo))) this.end('no operator can run again');
+  }
+
+  /** Whether any operator may still need its end of stream signalled; cleared when none does. */
+  private watching = true;
+
+  /**
+   * Calls endOfStream on operators that can compute no more (in topological order, so a flush lands
+   * before its consumers are judged) and completes the taps of those that can emit no more. Returns
+   * true when it called a hook, having checked again afterwards (the hook may have emitted).
+   */
+  private endStreams(memo: Map<OperatorNode, boolean>): boolean {
+    const reachedEnd: OperatorNode[] = [];
+    let anyWatched = false;
+    for (const n of this.nodes) {
+      if (!n.watched) continue;
+      anyWatched = true;
+      if (n.endOfStream === 'waiting') {
+        if (!n.inFlight && n.exhausted((u) => canNeverRunAgain(u, memo))) reachedEnd.push(n);
+      } else if (canNeverRunAgain(n, memo)) {
+        n.closeTaps();
+      }
+    }
+    this.watching = anyWatched;
+    if (reachedEnd.length === 0) return false;
+    for (const n of reachedEnd) n.beginEndOfStream();
+    this.endIfNothingCanRun();
+    return true;
+  }
+
+  /** A tap was added during the run: its operator is watched for its end of stream. */
+  watch(): void {
+    this.watching = true;
+    if (!this.runQueue.busy) this.endIfNothingCanRun();
   }
 
   /** Stops everything started: waits (bounded) for computes in flight, then stop() in reverse order. */
   private async shutdown(): Promise<void> {
     this.end('shutting down');
+    for (const n of this.nodes) n.beginShutdown();
     this.abort.abort();
     for (const n of this.nodes) n.clearTimer();
     await this.waitForComputes();
@@ -126,6 +170,7 @@ export class GraphRun {
         if (!this.failure) this.failure = err;
       }
     }
+    for (const n of this.nodes) n.closeTaps();
   }
 
   private async waitForComputes(): Promise<void> {
@@ -174,7 +219,7 @@ function canNeverRunAgain(n: OperatorNode, memo: Map<OperatorNode, boolean>): bo
   const known = memo.get(n);
   if (known !== undefined) return known;
   memo.set(n, false);
-  const result = !n.inFlight && n.exhausted((upstreamOrDownstream) => canNeverRunAgain(upstreamOrDownstream, memo));
+  const result = !n.inFlight && n.endOfStream === 'done' && n.exhausted((neighbour) => canNeverRunAgain(neighbour, memo));
   memo.set(n, result);
   return result;
 }

@@ -7,10 +7,13 @@ import type { AnyOperatorDefinition, OperatorContext } from './operator.ts';
 import type { RunQueue, Schedulable } from './run-queue.ts';
 import type { DataFlowTracker, Trace } from './tracking.ts';
 import type { ConditionSpec } from './conditions.ts';
+import type { Subscriber } from 'rxjs';
+import type { Tapped } from './tap.ts';
 import { allProblems } from './zod-issue.ts';
 
 export interface NodeRuntime {
   readonly runQueue: RunQueue;
+  readonly stopTimeoutMs: number;
   readonly tracker: DataFlowTracker | null;
   readonly validateMessages: boolean;
   readonly signal: AbortSignal;
@@ -31,6 +34,10 @@ interface OutputPort {
   readonly name: string;
   readonly gating: boolean;
   readonly connections: Connection[];
+  /** Observers of this port (`app.output`); they see every emit and never affect the graph. */
+  taps: Subscriber<Tapped<unknown>>[];
+  /** Messages emitted once the run had ended, which no operator will take. */
+  undelivered: number;
 }
 
 /** The node behind an operator's context, for the framework's own relays (fragments) only. */
@@ -50,6 +57,12 @@ export class OperatorNode implements Schedulable {
   computeCount = 0;
   /** The pending compute of an async operator, so shutdown can wait for it. */
   pending: Promise<void> | null = null;
+  /** The definition's endOfStream hook: 'waiting' to be called, 'running' (its promise pending), 'done'. */
+  endOfStream: 'waiting' | 'running' | 'done';
+  /** The run has ended: emits go to taps and are counted, not queued. */
+  private shuttingDown = false;
+  /** Taps complete at this operator's end of stream or when the run ends; new ones complete at once. */
+  private tapsClosed = false;
 
   readonly inputs: InputPort[] = [];
   readonly outputs: OutputPort[] = [];
@@ -88,11 +101,12 @@ export class OperatorNode implements Schedulable {
       }
     }
     this.isAsync = isAsync;
+    this.endOfStream = def.endOfStream ? 'waiting' : 'done';
     for (const [portName, spec] of Object.entries(def.inputs)) {
       this.inputs.push({ name: portName, multi: spec.multi, gating: spec.options.condition !== 'none', connections: [] });
     }
     for (const [portName, spec] of Object.entries(def.outputs)) {
-      const out: OutputPort = { name: portName, gating: spec.options.condition !== 'none', connections: [] };
+      const out: OutputPort = { name: portName, gating: spec.options.condition !== 'none', connections: [], taps: [], undelivered: 0 };
       this.outputs.push(out);
       this.emitters[portName] = (value, meta) => this.emit(out, value, meta);
     }
@@ -109,6 +123,8 @@ export class OperatorNode implements Schedulable {
       disable: () => { node.disabled = true; node.runtime?.settled(); },
       stopApp: (reason?: string) => node.runtime.requestStop(reason ?? `${name} asked to stop`),
       get signal() { return node.runtime.signal; },
+      fail: (error: unknown) => node.runtime.fail(error instanceof OperatorError ? error : new OperatorError(name, node.type, 'stream', error)),
+      get stopTimeoutMs() { return node.runtime.stopTimeoutMs; },
     };
     nodeOfContext.set(this.ctx, this);
   }
@@ -124,7 +140,72 @@ export class OperatorNode implements Schedulable {
 
   get type(): string { return this.def.name; }
 
-  attach(runtime: NodeRuntime): void { this.runtime = runtime; }
+  /** Joins a new run: fresh per-run flags; ports keep their connections. */
+  attach(runtime: NodeRuntime): void {
+    this.runtime = runtime;
+    this.shuttingDown = false;
+    this.tapsClosed = false;
+    this.endOfStream = this.def.endOfStream ? 'waiting' : 'done';
+    for (const p of this.outputs) p.undelivered = 0;
+  }
+
+  /** Whether the run should watch this operator for its end of stream (a hook to call, taps to complete). */
+  get watched(): boolean {
+    return this.endOfStream === 'waiting' || (!this.tapsClosed && this.outputs.some((p) => p.taps.length > 0));
+  }
+
+  /** Observes an output port; see Application.output. */
+  tap(portName: string, subscriber: Subscriber<Tapped<unknown>>): () => void {
+    const port = this.outputPort(portName)!;
+    if (this.tapsClosed) {
+      subscriber.complete();
+      return () => {};
+    }
+    port.taps = [...port.taps, subscriber];
+    return () => { port.taps = port.taps.filter((t) => t !== subscriber); };
+  }
+
+  /** This operator can emit no more (its end of stream, or the run ended): its taps complete. */
+  closeTaps(): void {
+    if (this.tapsClosed) return;
+    this.tapsClosed = true;
+    for (const p of this.outputs) {
+      const taps = p.taps;
+      p.taps = [];
+      for (const t of taps) t.complete();
+    }
+  }
+
+  /** Calls the definition's endOfStream hook once; while its promise is pending the stream is not over. */
+  beginEndOfStream(): void {
+    if (this.endOfStream !== 'waiting') return;
+    this.endOfStream = 'running';
+    const settle = () => {
+      this.endOfStream = 'done';
+      this.runtime.settled();
+    };
+    let result: void | Promise<void>;
+    try {
+      result = this.def.endOfStream!(this.ctx, this.emitters as never);
+    } catch (err) {
+      this.endOfStream = 'done';
+      this.runtime.fail(new OperatorError(this.name, this.type, 'stream', err));
+      return;
+    }
+    if (result && typeof (result as Promise<void>).then === 'function') {
+      (result as Promise<void>).then(settle, (err) => { this.endOfStream = 'done'; this.runtime.fail(new OperatorError(this.name, this.type, 'stream', err)); });
+    } else {
+      settle();
+    }
+  }
+
+  /** The run ended: from now on what this operator emits reaches taps only, and is counted. */
+  beginShutdown(): void { this.shuttingDown = true; }
+
+  /** Messages per output port emitted after the run ended (taps saw them, no operator did). */
+  undeliveredCounts(): Record<string, number> {
+    return Object.fromEntries(this.outputs.filter((p) => p.undelivered > 0).map((p) => [p.name, p.undelivered]));
+  }
 
   inputPort(name: string): InputPort | undefined { return this.inputs.find((p) => p.name === name); }
   outputPort(name: string): OutputPort | undefined { return this.outputs.find((p) => p.name === name); }
@@ -139,11 +220,21 @@ export class OperatorNode implements Schedulable {
     await this.def.start?.(this.ctx, this.emitters as never);
   }
 
+  async afterStart(): Promise<void> {
+    await this.def.afterStart?.(this.ctx, this.emitters as never);
+  }
+
   async stop(): Promise<void> {
     if (this.stopped || !this.started) return;
     this.stopped = true;
     this.clearTimer();
-    await this.def.stop?.(this.ctx);
+    try {
+      await this.def.stop?.(this.ctx);
+    } finally {
+      const lost = this.undeliveredCounts();
+      const ports = Object.entries(lost).map(([p, n]) => `${p}: ${n}`);
+      if (ports.length) this.log.warn(`emitted after the run ended, so no operator took them (taps did): ${ports.join(', ')}`);
+    }
   }
 
   clearTimer(): void {
@@ -167,10 +258,13 @@ export class OperatorNode implements Schedulable {
   /** True when no future event can make this operator compute (used to detect the end of a run). */
   exhausted(finished: (n: OperatorNode) => boolean): boolean {
     if (this.disabled || this.countLeft <= 0) return true;
-    for (const p of this.inputs) {
-      if (!p.gating) continue;
-      if (p.connections.length === 0) return true;
-      if (p.connections.every((c) => c.queue.empty && finished(c.from))) return true;
+    const ended = (p: InputPort) => p.connections.every((c) => c.queue.empty && finished(c.from));
+    if (this.def.anyInput) {
+      // Needs just one input with messages, so it ends when all of them have ended.
+      const gated = this.inputs.filter((p) => p.gating);
+      if (gated.length > 0 && gated.every(ended)) return true;
+    } else {
+      for (const p of this.inputs) if (p.gating && ended(p)) return true;
     }
     // Blocked for good: a gating output's queue is full and its consumer will never take from it.
     for (const p of this.outputs) {
@@ -183,12 +277,16 @@ export class OperatorNode implements Schedulable {
   ready(): boolean {
     if (this.inFlight || this.disabled || this.stopped || this.countLeft <= 0) return false;
     if (this.isAsync && !this.asyncPending) return false;
-    for (let i = 0; i < this.inputs.length; i++) {
-      const p = this.inputs[i];
-      if (!p.gating) continue;
-      let has = false;
-      for (let j = 0; j < p.connections.length; j++) if (!p.connections[j].queue.empty) { has = true; break; }
-      if (!has) return false;
+    if (this.def.anyInput) {
+      if (!this.anyInputHasMessage()) return false;
+    } else {
+      for (let i = 0; i < this.inputs.length; i++) {
+        const p = this.inputs[i];
+        if (!p.gating) continue;
+        let has = false;
+        for (let j = 0; j < p.connections.length; j++) if (!p.connections[j].queue.empty) { has = true; break; }
+        if (!has) return false;
+      }
     }
     for (let i = 0; i < this.outputs.length; i++) {
       const p = this.outputs[i];
@@ -205,6 +303,15 @@ export class OperatorNode implements Schedulable {
       this.nextDue = Math.max(this.nextDue + this.periodMs, now);
     }
     return true;
+  }
+
+  private anyInputHasMessage(): boolean {
+    for (let i = 0; i < this.inputs.length; i++) {
+      const p = this.inputs[i];
+      if (!p.gating) continue;
+      for (let j = 0; j < p.connections.length; j++) if (!p.connections[j].queue.empty) return true;
+    }
+    return false;
   }
 
   /** Called by the run queue: compute once if every condition holds. */
@@ -295,7 +402,6 @@ export class OperatorNode implements Schedulable {
   }
 
   private emit(port: OutputPort, value: unknown, extra?: Metadata): void {
-    if (this.stopped) return;
     const portName = port.name;
     if (this.runtime.validateMessages) {
       const res = this.def.outputs[portName].type.schema.safeParse(value);
@@ -309,6 +415,15 @@ export class OperatorNode implements Schedulable {
       trace = this.trace ? (this.def.relay ? this.trace : { t0: this.trace.t0, path: this.leafPath(this.trace.path) }) : { t0: performance.now(), path: this.name };
     }
     const env: Envelope = { value, meta, trace };
+    const taps = port.taps;
+    if (taps.length > 0) {
+      const tapped: Tapped<unknown> = { value, meta };
+      for (let i = 0; i < taps.length; i++) taps[i].next(tapped);
+    }
+    if (this.shuttingDown || this.stopped) {
+      if (port.connections.length > 0) port.undelivered++;
+      return;
+    }
     const conns = port.connections;
     for (let i = 0; i < conns.length; i++) {
       const c = conns[i];

@@ -20,6 +20,8 @@ export class RunQueue {
   private draining = false;
   private yieldPending = false;
   private stopped = false;
+  /** Until the first drain, kicks only enqueue: no operator computes before every operator has started. */
+  private scheduling = false;
 
   /** True while a drain runs or is about to resume after yielding. */
   get busy(): boolean { return this.draining || this.yieldPending; }
@@ -35,12 +37,16 @@ export class RunQueue {
   /** Enqueue and drain now, unless a drain is already running (it will reach the item). */
   kick(s: Schedulable): void {
     this.enqueue(s);
-    if (!this.draining && !this.yieldPending) this.drain();
+    if (this.scheduling && !this.draining && !this.yieldPending) this.drain();
   }
+
+  /** From now on a kick drains at once (drain() also opens). */
+  open(): void { this.scheduling = true; }
 
   /** Runs until the list is empty or the time slice is used up; `idleHook` fires when it empties. */
   drain(): void {
     if (this.draining) return;
+    this.scheduling = true;
     this.draining = true;
     const deadline = performance.now() + SLICE_MS;
     let n = 0;

@@ -219,7 +219,7 @@ test('invalid params are refused with the operator and field named', () => {
 
 test('app.stop() from outside stops a source that would run forever', async () => {
   const app = new Application('forever', quiet);
-  const got: unknown[] = [];
+  const got: number[] = [];
   app.addFlow(app.add('src', Source, { conditions: [{ type: 'periodic', period: '1ms' }] }), app.add('sink', makeSink(got)));
   // Stop once the source has run a few times (a fixed delay may pass before start on a loaded machine).
   const poll = setInterval(() => { if (got.length > 3) app.stop('test'); }, 5);

@@ -1,0 +1,1 @@
+export { ThrottleOp } from './throttle.ts';
