@@ -15,6 +15,7 @@ export const WebRTCServerParams = z.object({
   additional_host_addresses: z.array(z.string()).default(['127.0.0.1'])
     .describe('extra host candidate addresses; 127.0.0.1 makes loopback viewers work (werift skips loopback otherwise)'),
   connect_timeout_ms: z.number().int().positive().default(15_000).describe('how long a viewer may take to connect after its answer before it is dropped'),
+  rtcp_timeout_ms: z.number().int().min(1000).default(5000).describe('a connected viewer that sends no RTCP for this long has vanished and is reaped (ICE consent alone takes 30 s)'),
   disconnect_grace_ms: z.number().nonnegative().default(3000).describe('how long a viewer\'s ICE may stay disconnected (consent lapsed) before it is reaped'),
 }).strict().refine((p) => p.min_bitrate_kbps <= p.bitrate_kbps, { message: 'min_bitrate_kbps is above bitrate_kbps', path: ['min_bitrate_kbps'] });
 

@@ -18,7 +18,15 @@ export interface ViewerOptions {
   additionalHostAddresses: string[];
   connectTimeoutMs: number;
   disconnectGraceMs: number;
+  /** A connected viewer silent this long (no RTCP at all) has vanished: it is reaped without waiting for ICE consent (30 s). */
+  rtcpTimeoutMs: number;
   zeroPlayoutDelay: boolean;
+  /**
+   * Test seam, not a parameter: sees each packet's sequence number as it leaves for the network, after
+   * werift stored it for retransmission, and returns false to lose it (a real network's loss). Only code
+   * that makes viewers itself can set it, never YAML.
+   */
+  networkFilter?: (sequenceNumber: number) => boolean;
 }
 
 export type KeyframeReason = 'joined' | 'pli' | 'fir' | 'nack-unanswerable';
@@ -59,6 +67,8 @@ export class Viewer {
   private playoutDelayId: number | null = null;
   private connectTimer: NodeJS.Timeout | null = null;
   private graceTimer: NodeJS.Timeout | null = null;
+  private silenceTimer: NodeJS.Timeout | null = null;
+  private lastRtcpAt = 0;
   private readonly subscriptions: { unSubscribe(): void }[] = [];
   private closing: Promise<void> | null = null;
   /** Highest sequence number sent, to tell a NACK for an old packet from one werift still holds. */
@@ -102,6 +112,12 @@ export class Viewer {
     await pc.setLocalDescription(await pc.createAnswer());
     // FIR has no werift event and is not routed to the sender (its media SSRC is 0): read it on the transport.
     this.subscriptions.push(this.sender.dtlsTransport.onRtcp.subscribe((p) => this.onTransportRtcp(p)));
+    const filter = this.options.networkFilter;
+    if (filter) {
+      const dtls = this.sender.dtlsTransport;
+      const send = dtls.sendRtp.bind(dtls);
+      dtls.sendRtp = async (payload, header) => (filter(header.sequenceNumber) ? send(payload, header) : 0);
+    }
     const negotiated = transceiver.headerExtensions.find((e) => e.uri === PLAYOUT_DELAY_URI);
     this.playoutDelayId = this.options.zeroPlayoutDelay && negotiated ? negotiated.id : null;
     this.state = 'connecting';
@@ -176,6 +192,7 @@ export class Viewer {
   }
 
   private onTransportRtcp(p: RtcpPacket): void {
+    this.lastRtcpAt = performance.now();
     // werift parses FIR (PSFB FMT 4) but does not export its class: its entries name the SSRCs asked.
     if (!(p instanceof RtcpPayloadSpecificFeedback) || p.feedback?.count !== FIR_FMT || !('fir' in p.feedback)) return;
     const ssrc = this.sender?.ssrc;
@@ -190,6 +207,7 @@ export class Viewer {
       if (this.graceTimer) { clearTimeout(this.graceTimer); this.graceTimer = null; }
       if (!this.connected) {
         this.connected = true;
+        this.watchForSilence();
         this.handlers.onConnected(this);
         this.requestKeyframe('joined');
       }
@@ -199,6 +217,19 @@ export class Viewer {
       // ICE consent lapsed (the viewer vanished or its network dropped): give it a moment, then reap it.
       this.graceTimer = setTimeout(() => { this.graceTimer = null; void this.close('connection lost (ICE consent expired)'); }, this.options.disconnectGraceMs);
     }
+  }
+
+  /**
+   * A browser sends receiver reports (and REMB) every second or so while it watches. One that was killed
+   * or lost its network sends nothing; werift would notice only when ICE consent expires, 30 s later.
+   */
+  private watchForSilence(): void {
+    this.lastRtcpAt = performance.now();
+    const limit = this.options.rtcpTimeoutMs;
+    this.silenceTimer = setInterval(() => {
+      const silent = performance.now() - this.lastRtcpAt;
+      if (silent > limit) void this.close(`the viewer went silent (no RTCP for ${Math.round(silent)} ms)`);
+    }, Math.min(1000, limit));
   }
 
   stats(): ViewerStats {
@@ -220,6 +251,7 @@ export class Viewer {
     this.state = 'closed';
     if (this.connectTimer) clearTimeout(this.connectTimer);
     if (this.graceTimer) clearTimeout(this.graceTimer);
+    if (this.silenceTimer) clearInterval(this.silenceTimer);
     for (const s of this.subscriptions.splice(0)) s.unSubscribe();
     try { await this.pc.close(); } catch (err) { this.handlers.log.warn(`viewer ${this.id}: closing the peer connection: ${(err as Error).message}`); }
     this.handlers.log.info(`viewer ${this.id} closed: ${reason}`);

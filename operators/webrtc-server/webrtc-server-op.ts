@@ -46,7 +46,7 @@ export const WebRTCServerOp = defineOperator({
       }, () => viewers.values()),
       viewerOptions: {
         codec: p.codec, iceServers: p.ice_servers, additionalHostAddresses: p.additional_host_addresses,
-        connectTimeoutMs: p.connect_timeout_ms, disconnectGraceMs: p.disconnect_grace_ms, zeroPlayoutDelay: p.zero_playout_delay,
+        connectTimeoutMs: p.connect_timeout_ms, disconnectGraceMs: p.disconnect_grace_ms, rtcpTimeoutMs: p.rtcp_timeout_ms, zeroPlayoutDelay: p.zero_playout_delay,
       },
     };
   },

@@ -68,7 +68,7 @@ for (const codec of ['VP8', 'H264'] as const) {
     let compared = 0;
     try {
       for (const { frame } of frames) {
-        const pictures = await decoder.decode({ data: Buffer.from(frame.data), keyframe: frame.keyframe, rtpTimestamp: frame.timestamp * 90, arrivalTime: 0, packets: 1 });
+        const pictures = await decoder.decode({ data: Buffer.from(frame.data), keyframe: frame.keyframe, rtpTimestamp: Math.round(frame.timestamp * 90), arrivalTime: 0, packets: 1 });
         for (const { frame: picture } of pictures) {
           const seen = live.get(picture.timestamp);
           if (!seen) continue;
