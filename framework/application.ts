@@ -67,7 +67,8 @@ export class Application {
 
   add<D extends AnyOperatorDefinition>(name: string, def: D, options: AddOptions<D> = {}): OperatorHandle<D> {
     if (this.currentRun) throw new GraphError(`cannot add operator '${name}' while the application runs`);
-    if (!isIdentifier(name)) throw new GraphError(`operator name '${name}' must be an identifier (letters, digits, _)`, ['operators', name]);
+    // A dotted name is an operator inside a subgraph (`denoise.blur`), each part an identifier.
+    if (!name.split('.').every(isIdentifier)) throw new GraphError(`operator name '${name}' must be an identifier (letters, digits, _)`, ['operators', name]);
     if (this.nodes.has(name)) throw new GraphError(`operator '${name}' is defined twice`, ['operators', name]);
     const parsed = def.params.safeParse(options.params ?? {});
     if (!parsed.success) {

@@ -68,13 +68,14 @@ export async function main(argv: string[], options: CliOptions): Promise<number>
       },
     )
     .command('validate <app>', 'check an app YAML without running it; lists the flows that cross fragments', (y) => y.positional('app', { type: 'string', demandOption: true }).option('set', { type: 'string', array: true, default: [] as string[] }), async (args) => {
-      const { app, spec } = await loadApp(args.app, { registry: options.registry, set: args.set, logLevel: 'error', checkFragments: true });
-      process.stdout.write(`${args.app}: ok (${Object.keys(spec.operators).length} operators, ${spec.flows.length} flows)\n`);
+      const { app, spec, subgraphs } = await loadApp(args.app, { registry: options.registry, set: args.set, logLevel: 'error', checkFragments: true });
+      const inner = subgraphs.length ? `, ${subgraphs.length} subgraph${subgraphs.length > 1 ? 's' : ''}` : '';
+      process.stdout.write(`${args.app}: ok (${Object.keys(spec.operators).length} operators, ${spec.flows.length} flows${inner})\n`);
       if (spec.fragments) process.stdout.write(describeFragments(app, spec.fragments));
     })
-    .command('graph <app>', 'print the app graph as a mermaid flowchart (fragments as subgraphs)', (y) => y.positional('app', { type: 'string', demandOption: true }), async (args) => {
-      const { app, spec } = await loadApp(args.app, { registry: options.registry, logLevel: 'error', checkFragments: true });
-      process.stdout.write(toMermaid(app, spec.fragments) + '\n');
+    .command('graph <app>', 'print the app graph as a mermaid flowchart (subgraphs and fragments as boxes)', (y) => y.positional('app', { type: 'string', demandOption: true }), async (args) => {
+      const { app, subgraphs, spec } = await loadApp(args.app, { registry: options.registry, logLevel: 'error', checkFragments: true });
+      process.stdout.write(toMermaid(app, subgraphs, spec.fragments) + '\n');
     })
     .command('operators', 'list the registered operators with their ports and params', (y) => y.option('json', { type: 'boolean', default: false }).option('markdown', { type: 'boolean', default: false }), (args) => {
       const infos = options.registry.list().map(describeOperator);

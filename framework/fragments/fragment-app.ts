@@ -27,7 +27,7 @@ const INSTANCE = /^[A-Za-z0-9_-]+$/;
 
 /** One relay per crossing flow, named after it (an output may feed several remote inputs, and back). */
 function relayName(f: { from: string; fromPort: string; to: string; toPort: string }): string {
-  return `nats__${f.from}_${f.fromPort}__${f.to}_${f.toPort}`;
+  return `nats__${f.from}_${f.fromPort}__${f.to}_${f.toPort}`.replaceAll('.', '_');
 }
 
 /**

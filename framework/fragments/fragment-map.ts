@@ -7,7 +7,8 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** `fragments: { ingest: [web_server, webrtc_client], viz: [holoviz] }`: which operators each fragment holds. */
 export const FragmentMap = z.record(
   z.string().regex(IDENT, 'a fragment name is an identifier'),
-  z.array(z.string().regex(IDENT, 'an operator name')).min(1, 'a fragment holds at least one operator'),
+  // Operators of a subgraph have qualified names (`denoise.median`).
+  z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'an operator name')).min(1, 'a fragment holds at least one operator'),
 ).describe('fragments: name -> the operators it holds; `holots run --fragment NAME` runs one over NATS');
 export type FragmentMap = z.infer<typeof FragmentMap>;
 

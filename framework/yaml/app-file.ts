@@ -4,6 +4,7 @@ import { IDENTIFIER, IDENTIFIER_SOURCE } from '../identifier.ts';
 import { LOG_LEVELS } from '../logger.ts';
 import { QueuePolicy } from '../queue.ts';
 import { FragmentMap } from '../fragments/fragment-map.ts';
+import { GraphParam } from './graph-params.ts';
 
 /**
  * The shape of an app YAML file. The loader validates with these schemas and the JSON Schema for
@@ -16,6 +17,10 @@ export const FLOW_SHORTHAND = new RegExp(`^\\s*${ID}\\.${ID}\\s*->\\s*${ID}\\.${
 export const PARAM_TARGET = new RegExp(`^${ID}\\.(${IDENTIFIER_SOURCE}(?:\\.${IDENTIFIER_SOURCE})*)$`);
 /** A custom operator type: a path relative to the YAML file, then `#` and the export name. */
 export const CUSTOM_TYPE = /^(\.{1,2}\/|\/)[^#]+#[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** A subgraph: another graph file, relative to the YAML file. */
+export const SUBGRAPH_TYPE = /^(\.{1,2}\/|\/)[^#]+\.ya?ml$/;
+
+const Endpoint = z.string().regex(ENDPOINT, 'expected "operator.port"');
 
 export const FlowShorthand = z.string().regex(FLOW_SHORTHAND, 'a flow is "op.port -> op.port"').describe('"from_op.port -> to_op.port"');
 
@@ -30,7 +35,7 @@ export const Flow = z.union([FlowShorthand, FlowLong]);
 export type Flow = z.infer<typeof Flow>;
 
 export const OperatorEntry = z.object({
-  type: z.string().min(1).describe('a registered operator type or "./file.ts#ExportName"'),
+  type: z.string().min(1).describe('a registered operator type, "./file.ts#ExportName" or a subgraph "./file.yaml"'),
   params: z.record(z.string(), z.unknown()).optional().describe('operator parameters (validated by the operator\'s schema)'),
   conditions: z.array(ConditionSpec).optional().describe('conditions, all of which must hold for the operator to compute'),
   description: z.string().optional(),
@@ -58,6 +63,12 @@ export const AppFileBase = z.object({
   operators: z.record(z.string().regex(IDENTIFIER, 'an identifier'), OperatorEntry).refine((o) => Object.keys(o).length > 0, 'at least one operator'),
   flows: z.array(Flow).default([]),
   fragments: FragmentMap.optional(),
+  params: z.record(z.string().regex(IDENTIFIER, 'an identifier'), GraphParam).optional()
+    .describe('parameters of this graph when used as a subgraph (type: ./this.yaml); operators refer to one as "$name"'),
+  inputs: z.record(z.string().regex(IDENTIFIER, 'an identifier'), Endpoint).optional()
+    .describe('input ports of this graph when used as a subgraph: port name -> "operator.port" inside'),
+  outputs: z.record(z.string().regex(IDENTIFIER, 'an identifier'), Endpoint).optional()
+    .describe('output ports of this graph when used as a subgraph: port name -> "operator.port" inside'),
 }).strict();
 export type AppFile = z.infer<typeof AppFileBase>;
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LineCounter, parseDocument, parse as parseYaml, isNode, type Document } from 'yaml';
 import { Application } from '../application.ts';
@@ -10,7 +10,8 @@ import { defineOperatorClass, isOperatorClass } from '../operator-class.ts';
 import type { OperatorRegistry } from '../registry.ts';
 import { pathParamNames, resolvePathValue } from '../path-param.ts';
 import { firstProblem, formatPath } from '../zod-issue.ts';
-import { AppFileBase, CUSTOM_TYPE, normalizeFlow, PARAM_TARGET, type AppFile, type AppOption } from './app-file.ts';
+import { AppFileBase, CUSTOM_TYPE, normalizeFlow, parseEndpoint, PARAM_TARGET, SUBGRAPH_TYPE, type AppFile, type AppOption } from './app-file.ts';
+import { graphParamsSchema, ParamRefError, substituteParams } from './graph-params.ts';
 import { AppFileError } from './app-file-error.ts';
 import { checkFragments } from '../fragments/fragment-map.ts';
 
@@ -31,10 +32,43 @@ export interface LoadOptions {
   checkFragments?: boolean;
 }
 
+/** A subgraph placed in the app: its operators are named `<name>.<inner>`. */
+export interface SubgraphInfo {
+  /** The qualified name (`denoise`, or `outer.inner` when nested). */
+  name: string;
+  /** The `type:` it was used with (`./denoise.yaml`). */
+  type: string;
+  file: string;
+}
+
 export interface LoadedApp {
   app: Application;
   file: string;
   spec: AppFile;
+  /** Subgraphs flattened into the app, outermost first. */
+  subgraphs: SubgraphInfo[];
+}
+
+/** One parsed graph file, with a way to find the line of any field in it. */
+interface GraphFile {
+  /** The path as errors name it. */
+  path: string;
+  /** The absolute path (relative types and paths resolve from its folder). */
+  file: string;
+  spec: AppFile;
+  lineOf(p: (string | number)[]): number | null;
+}
+
+/** An endpoint a flow can use once subgraphs are flattened: a real operator and port. */
+interface Endpoint { op: string; port: string }
+
+/** The interface ports of a flattened subgraph, resolved to real operators. */
+interface Interface { inputs: Record<string, Endpoint>; outputs: Record<string, Endpoint> }
+
+interface LoadContext {
+  app: Application;
+  options: LoadOptions;
+  subgraphs: SubgraphInfo[];
 }
 
 /**
@@ -54,69 +88,177 @@ export async function readAppOptions(path: string): Promise<Record<string, AppOp
   return base.success ? (base.data.options ?? {}) : null;
 }
 
-/** Reads, validates and builds an application from YAML. Nothing starts; every error names its place. */
+/**
+ * Reads, validates and builds an application from YAML. Nothing starts; every error names its file
+ * and line. Operators typed `./x.yaml` are subgraphs, flattened here (see `addGraph`).
+ */
 export async function loadApp(path: string, options: LoadOptions): Promise<LoadedApp> {
+  const graph = await readGraphFile(path, path);
+  const app = new Application(graph.spec.name, { logLevel: options.logLevel, logger: options.logger });
+  const ctx: LoadContext = { app, options, subgraphs: [] };
+  // A graph file run on its own takes its declared params' defaults.
+  const params = validateParams(graph, {}, () => [graph.path, graph.lineOf(['params'])], 'run on its own, a graph takes each parameter\'s default');
+  await addGraph(ctx, graph, '', params, [graph.file], options.set ?? []);
+  try {
+    app.topologicalOrder();
+  } catch (e) {
+    throw new AppFileError(path, graph.lineOf(['flows']), (e as Error).message);
+  }
+  if (options.checkFragments && graph.spec.fragments) {
+    try {
+      checkFragments(app, graph.spec.fragments);
+    } catch (e) {
+      throw e instanceof GraphError ? new AppFileError(path, graph.lineOf(e.path), e.message) : e;
+    }
+  }
+  return { app, file: graph.file, spec: graph.spec, subgraphs: ctx.subgraphs };
+}
+
+async function readGraphFile(path: string, shownAs: string): Promise<GraphFile> {
   const file = resolve(path);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new AppFileError(path, null, `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new AppFileError(shownAs, null, `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length) {
     const e = doc.errors[0];
-    throw new AppFileError(path, lines.linePos(e.pos[0]).line, `YAML syntax: ${e.message.split('\n')[0]}`);
+    throw new AppFileError(shownAs, lines.linePos(e.pos[0]).line, `YAML syntax: ${e.message.split('\n')[0]}`);
   }
   const lineOf = (p: (string | number)[]) => nodeLine(doc, lines, p);
-  const raw = doc.toJS() as unknown;
-  const base = AppFileBase.safeParse(raw);
+  const base = AppFileBase.safeParse(doc.toJS() as unknown);
   if (!base.success) {
     const { path: p, message } = firstProblem(base.error);
-    throw new AppFileError(path, lineOf(p), `${formatPath(p) || '(file)'}: ${message}`);
+    throw new AppFileError(shownAs, lineOf(p), `${formatPath(p) || '(file)'}: ${message}`);
   }
-  const spec = base.data;
+  return { path: shownAs, file, spec: base.data, lineOf };
+}
+
+/**
+ * Validates the params passed to a graph file against what it declares (defaults filled in). `where`
+ * names the file and line to blame for a bad value: where the user wrote it.
+ */
+function validateParams(graph: GraphFile, given: Record<string, unknown>, where: (key: string | null) => [string, number | null], hint?: string): Record<string, unknown> {
+  const declared = graph.spec.params ?? {};
+  for (const [name, p] of Object.entries(declared)) {
+    if (p.default === undefined) continue;
+    // A default that breaks its own declaration is the graph file's fault.
+    const r = graphParamsSchema({ [name]: { ...p, default: undefined } }).safeParse({ [name]: p.default });
+    if (!r.success) throw new AppFileError(graph.path, graph.lineOf(['params', name, 'default']), `params.${name}.default: ${firstProblem(r.error).message}`);
+  }
+  const r = graphParamsSchema(declared).safeParse(given);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : String(issue.path[0] ?? '');
+  const why = issue.code === 'unrecognized_keys'
+    ? `unknown parameter (${graph.spec.name} takes: ${Object.keys(declared).join(', ') || 'none'})`
+    : given[key] === undefined ? `required${hint ? ` (${hint})` : ''}` : firstProblem(r.error).message;
+  const [file, line] = where(key || null);
+  throw new AppFileError(file, line, `subgraph ${graph.spec.name} (${graph.path}): params.${key}: ${why}`);
+}
+
+/**
+ * Adds the operators and flows of `graph` to the app under `prefix` (inner names become
+ * `prefix.name`), with its `$param` references replaced by `params`, flattening the subgraphs it uses
+ * recursively. Returns its interface ports resolved to real operators, for the graph that uses it.
+ * `sets` (--set and app options) apply to the top graph only.
+ */
+async function addGraph(ctx: LoadContext, graph: GraphFile, prefix: string, params: Record<string, unknown>, chain: string[], sets: (string | ParamOverride)[] = []): Promise<Interface> {
+  const { app, options } = ctx;
+  const { spec, path, file, lineOf } = graph;
+  const qualify = (name: string) => (prefix ? `${prefix}.${name}` : name);
   const defs = new Map<string, AnyOperatorDefinition>();
   for (const [name, entry] of Object.entries(spec.operators)) {
+    if (SUBGRAPH_TYPE.test(entry.type)) continue;
     const def = await resolveType(entry.type, file, path, name, lineOf(['operators', name, 'type']), options.registry);
     defs.set(name, def);
     // Paths written in the file are relative to the file, like `./x.ts#Op`.
     for (const key of pathParamNames(def.params)) if (entry.params && key in entry.params) entry.params[key] = resolvePathValue(entry.params[key], dirname(file));
   }
-  const overridden = applyOverrides(spec, defs, options.set ?? [], path);
+  const overridden = applyOverrides(spec, defs, sets, path);
 
-  const app = new Application(spec.name, { logLevel: options.logLevel, logger: options.logger });
+  const used = new Map<string, Interface>();
   for (const [name, entry] of Object.entries(spec.operators)) {
+    let opParams: Record<string, unknown> | undefined;
+    let conditions: unknown;
     try {
-      app.add(name, defs.get(name)!, { params: entry.params as never, conditions: entry.conditions });
+      opParams = substituteParams(entry.params, params, ['operators', name, 'params']) as Record<string, unknown> | undefined;
+      conditions = substituteParams(entry.conditions, params, ['operators', name, 'conditions']);
     } catch (e) {
+      if (e instanceof ParamRefError) throw new AppFileError(path, lineOf(e.path), `${formatPath(e.path)}: ${e.message}`);
+      throw e;
+    }
+    const def = defs.get(name);
+    if (!def) {
+      used.set(name, await addSubgraph(ctx, graph, name, qualify(name), opParams ?? {}, chain));
+      continue;
+    }
+    try {
+      app.add(qualify(name), def, { params: opParams as never, conditions: conditions as never });
+    } catch (e) {
+      // The error's path names the qualified operator; this file knows it by its own name.
+      if (e instanceof GraphError && e.path[0] === 'operators') e = new GraphError(e.message, ['operators', name, ...e.path.slice(2)]);
       throw toFileError(e, path, lineOf, overridden);
     }
   }
+
+  /** `op.port` as this file writes it, as a real operator's port (through a subgraph's interface). */
+  const resolveEndpoint = (op: string, port: string, dir: 'inputs' | 'outputs'): Endpoint => {
+    const sub = used.get(op);
+    if (!sub) {
+      if (!spec.operators[op]) throw new GraphError(`unknown operator '${op}'`);
+      return { op: qualify(op), port };
+    }
+    const hit = sub[dir][port];
+    if (!hit) throw new GraphError(`subgraph '${qualify(op)}' has no ${dir === 'inputs' ? 'input' : 'output'} port '${port}'; it has: ${Object.keys(sub[dir]).join(', ') || '(none)'}`);
+    return hit;
+  };
+
   spec.flows.forEach((f, i) => {
     const flow = normalizeFlow(f);
     try {
-      if (!spec.operators[flow.from]) throw new GraphError(`unknown operator '${flow.from}'`);
-      if (!spec.operators[flow.to]) throw new GraphError(`unknown operator '${flow.to}'`);
-      app.connect(flow.from, flow.fromPort, flow.to, flow.toPort, { capacity: flow.capacity, policy: flow.policy });
+      const from = resolveEndpoint(flow.from, flow.fromPort, 'outputs');
+      const to = resolveEndpoint(flow.to, flow.toPort, 'inputs');
+      app.connect(from.op, from.port, to.op, to.port, { capacity: flow.capacity, policy: flow.policy });
     } catch (e) {
       throw new AppFileError(path, lineOf(['flows', i]), `flows[${i}]: ${(e as Error).message}`);
     }
   });
-  try {
-    app.topologicalOrder();
-  } catch (e) {
-    throw new AppFileError(path, lineOf(['flows']), (e as Error).message);
-  }
-  if (options.checkFragments && spec.fragments) {
-    try {
-      checkFragments(app, spec.fragments);
-    } catch (e) {
-      throw toFileError(e, path, lineOf, new Map());
+
+  const iface: Interface = { inputs: {}, outputs: {} };
+  for (const dir of ['inputs', 'outputs'] as const) {
+    for (const [portName, target] of Object.entries(spec[dir] ?? {})) {
+      try {
+        const { op, port } = parseEndpoint(target);
+        const ep = resolveEndpoint(op, port, dir);
+        const inner = app.operator(ep.op);
+        const ports = dir === 'inputs' ? inner.def.inputs : inner.def.outputs;
+        if (!ports[ep.port]) throw new GraphError(`operator '${ep.op}' (${inner.type}) has no ${dir === 'inputs' ? 'input' : 'output'} port '${ep.port}'; it has: ${Object.keys(ports).join(', ') || '(none)'}`);
+        iface[dir][portName] = ep;
+      } catch (e) {
+        throw new AppFileError(path, lineOf([dir, portName]), `${dir}.${portName}: ${(e as Error).message}`);
+      }
     }
   }
-  return { app, file, spec };
+  return iface;
+}
+
+/** Reads the subgraph `graph` uses as operator `name`, checks the params passed to it, and flattens it. */
+async function addSubgraph(ctx: LoadContext, graph: GraphFile, name: string, qualified: string, given: Record<string, unknown>, chain: string[]): Promise<Interface> {
+  const entry = graph.spec.operators[name];
+  const subFile = resolve(dirname(graph.file), entry.type);
+  const at = (p: (string | number)[]) => graph.lineOf(['operators', name, ...p]);
+  if (chain.includes(subFile)) {
+    throw new AppFileError(graph.path, at(['type']), `operators.${name}.type: subgraph '${entry.type}' includes itself (${[...chain, subFile].map((f) => relative(process.cwd(), f)).join(' -> ')})`);
+  }
+  if (entry.conditions) throw new AppFileError(graph.path, at(['conditions']), `operators.${name}.conditions: a subgraph takes no conditions (set them on its operators)`);
+  const sub = await readGraphFile(subFile, relative(process.cwd(), subFile) || subFile);
+  const params = validateParams(sub, given, (key) => [graph.path, at(key ? ['params', key] : [])]);
+  ctx.subgraphs.push({ name: qualified, type: entry.type, file: subFile });
+  return addGraph(ctx, sub, qualified, params, [...chain, subFile]);
 }
 
 async function resolveType(type: string, file: string, path: string, opName: string, line: number | null, registry: OperatorRegistry): Promise<AnyOperatorDefinition> {
@@ -125,7 +267,7 @@ async function resolveType(type: string, file: string, path: string, opName: str
   const where = `operators.${opName}.type`;
   if (!CUSTOM_TYPE.test(type)) {
     const known = registry.names().join(', ');
-    throw new AppFileError(path, line, `${where}: unknown operator type '${type}' (registered: ${known}; or use "./file.ts#ExportName")`);
+    throw new AppFileError(path, line, `${where}: unknown operator type '${type}' (registered: ${known}; or use "./file.ts#ExportName" or a subgraph "./file.yaml")`);
   }
   const hash = type.lastIndexOf('#');
   const modulePath = resolve(dirname(file), type.slice(0, hash));
@@ -180,7 +322,8 @@ function applyOverrides(spec: AppFile, defs: Map<string, AnyOperatorDefinition>,
     }
     const keys = m[2].split('.');
     // A path typed on the command line is relative to where it was typed.
-    if (keys.length === 1 && pathParamNames(defs.get(m[1])!.params).includes(keys[0])) value = resolvePathValue(value, process.cwd());
+    const def = defs.get(m[1]); // none for a subgraph: its params are plain values
+    if (keys.length === 1 && def && pathParamNames(def.params).includes(keys[0])) value = resolvePathValue(value, process.cwd());
     let target = (entry.params ??= {}) as Record<string, unknown>;
     for (const k of keys.slice(0, -1)) {
       if (typeof target[k] !== 'object' || target[k] === null) target[k] = {};

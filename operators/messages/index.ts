@@ -3,3 +3,4 @@ export * from './encoded-frame.ts';
 export * from './signaling.ts';
 export * from './geometry.ts';
 export * from './trickle-fragment.ts';
+export * from './control.ts';

@@ -11,6 +11,8 @@ import { offerRoutes } from './routes/offer.ts';
 import { staticRoutes } from './routes/static.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { whepRoutes } from './routes/whep.ts';
+import { controlRoutes } from './routes/control.ts';
+import type { Control } from '../messages/index.ts';
 import { whipRoutes } from './routes/whip.ts';
 import type { SignalingQueue } from './signaling-queue.ts';
 
@@ -23,6 +25,8 @@ export interface WebServerOptions {
   queue: SignalingQueue;
   /** WHEP requests (viewers): a queue of their own, so ingest and playback never meet. */
   playbackQueue: SignalingQueue;
+  /** Settings POSTed to /control, for the `control` output. */
+  pushControl: (c: Control) => void;
   log: Logger;
   /** PEM contents; HTTPS when given. */
   tls?: { cert: Buffer; key: Buffer };
@@ -73,6 +77,7 @@ export async function createWebServer(o: WebServerOptions): Promise<WebServer> {
     offerRoutes(plain, o.queue);
     whipRoutes(plain, o.queue);
     whepRoutes(plain, o.playbackQueue);
+    controlRoutes(plain, o.pushControl);
     statsRoutes(plain, o.queue);
   });
   await app.register(async (files) => staticRoutes(files as unknown as FastifyInstance, o.staticDir));

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { defineOperator, port, UserError } from '../../framework/index.ts';
-import { Signaling } from '../messages/index.ts';
+import { Control, Signaling } from '../messages/index.ts';
 import { WebServerParams } from './params.ts';
 import { createWebServer, type WebServer } from './server.ts';
 import { SignalingQueue } from './signaling-queue.ts';
@@ -27,6 +27,7 @@ export const WebServerOp = defineOperator({
   outputs: {
     signaling: port(Signaling, { description: 'ingest: one request per HTTP call (/offer, WHIP, /stats); the receiver calls its reply exactly once' }),
     playback: port(Signaling, { description: 'playback: WHEP requests (/whep), for a sender such as WebRTCServerOp' }),
+    control: port(Control, { condition: 'none', description: 'settings a page POSTs to /control (a JSON object each)' }),
   },
   conditions: [{ type: 'asynchronous' }],
 
@@ -39,7 +40,8 @@ export const WebServerOp = defineOperator({
       ctx.log.warn(`viewer ${viewerId} was created after its client timed out; closing it`);
       void playbackQueue.ask({ kind: 'close', sessionId: viewerId });
     }, 'is a WebRTCServerOp connected to the playback output?');
-    return { queue, playbackQueue, server: null as WebServer | null, url: null as string | null, port: 0 };
+    const controls: Control[] = [];
+    return { queue, playbackQueue, controls, server: null as WebServer | null, url: null as string | null, port: 0 };
   },
 
   async start(ctx) {
@@ -53,7 +55,7 @@ export const WebServerOp = defineOperator({
       });
       tls = { cert: await read(p.cert_file, 'cert_file'), key: await read(p.key_file, 'key_file') };
     }
-    const server = await createWebServer({ staticDir, bodyLimit: p.body_limit, requestTimeoutMs: p.request_timeout_ms, queue: ctx.state.queue, playbackQueue: ctx.state.playbackQueue, log: ctx.log, tls, token: p.token, corsOrigin: p.cors_origin });
+    const server = await createWebServer({ staticDir, bodyLimit: p.body_limit, requestTimeoutMs: p.request_timeout_ms, queue: ctx.state.queue, playbackQueue: ctx.state.playbackQueue, pushControl: (c: Control) => { if (ctx.state.controls.length >= 64) ctx.state.controls.shift(); ctx.state.controls.push(c); ctx.notify(); }, log: ctx.log, tls, token: p.token, corsOrigin: p.cors_origin });
     try {
       await server.listen({ host: p.host, port: p.port });
     } catch (e) {
@@ -79,8 +81,10 @@ export const WebServerOp = defineOperator({
     if (request) emit.signaling(request);
     const viewerRequest = ctx.state.playbackQueue.shift();
     if (viewerRequest) emit.playback(viewerRequest);
+    const control = ctx.state.controls.shift();
+    if (control) emit.control(control);
     // One per port per compute: the next waits for room downstream (see the note above).
-    if (ctx.state.queue.pending > 0 || ctx.state.playbackQueue.pending > 0) ctx.notify();
+    if (ctx.state.queue.pending > 0 || ctx.state.playbackQueue.pending > 0 || ctx.state.controls.length > 0) ctx.notify();
   },
 
   async stop(ctx) {

@@ -86,10 +86,18 @@ function canUseCamera() {
   return window.isSecureContext && !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
 }
 
+/** The guide's unattended openssl command, with this page's host as the certificate's subjectAltName. */
+function certificateCommand(host) {
+  const bare = host.replace(/^\[|\]$/g, '');
+  const isIp = /^[\d.]+$/.test(bare) || bare.includes(':');
+  const san = `${isIp ? 'IP' : 'DNS'}:${bare},IP:127.0.0.1,DNS:localhost`;
+  return `openssl req -x509 -newkey rsa:2048 -sha256 -days 365 -nodes -subj "/CN=holots" -addext "subjectAltName=${san}" -keyout MyKey.key -out MyCertificate.crt`;
+}
+
 /** Browsers only allow the camera on https:// or localhost; say how to get there (as the seed README does). */
 function explainInsecureOrigin() {
   showMessage(`This page was opened from ${location.origin}, which the browser does not consider secure, so it will not share the camera. Two ways out:`, [
-    ['Start the server with a certificate: make one with ', code('openssl req -new -newkey rsa:4096 -x509 -sha256 -days 365 -nodes -out MyCertificate.crt -keyout MyKey.key'),
+    ['Start the server with a certificate that names this address: make one with ', code(certificateCommand(location.hostname)),
       ', pass it with ', code('--cert-file MyCertificate.crt --key-file MyKey.key'), ' and open ', code(`https://${location.host}/`), '.'],
     ['Or in Chrome open ', code('chrome://flags/#unsafely-treat-insecure-origin-as-secure'), ', add ', code(location.origin), ', enable it and relaunch the browser.'],
   ]);
