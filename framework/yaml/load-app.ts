@@ -14,6 +14,7 @@ import { AppFileBase, CUSTOM_TYPE, normalizeFlow, parseEndpoint, PARAM_TARGET, S
 import { graphParamsSchema, ParamRefError, substituteParams } from './graph-params.ts';
 import { AppFileError } from './app-file-error.ts';
 import { checkFragments } from '../fragments/fragment-map.ts';
+import { operatorImportAdvice } from './operator-import-advice.ts';
 
 /** An `op.param=value` override that came from somewhere other than `--set` (an app option such as `--port 9000`). */
 export interface ParamOverride {
@@ -276,7 +277,7 @@ async function resolveType(type: string, file: string, path: string, opName: str
   try {
     mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
   } catch (e) {
-    throw new AppFileError(path, line, `${where}: cannot load '${modulePath}': ${importProblem(e)}`);
+    throw new AppFileError(path, line, `${where}: cannot load '${modulePath}': ${operatorImportAdvice(e, modulePath) ?? importProblem(e)}`);
   }
   const exported = mod[exportName];
   const def = isOperatorClass(exported) ? defineOperatorClass(exported) : exported;

@@ -167,11 +167,12 @@ async function source(opts) {
 window.startSession = async (opts) => {
   const stream = await source(opts);
   // recordEncoded: the encoder's own output, copied on its way to the packetizer, so a bench can decode
-  // the very stream the receiver got (window.encodedFrames, while window.recording is true).
+  // the very stream the receiver got (window.encodedFrames from the session's first, key, frame on, while
+  // window.recording is true).
   const pc = new RTCPeerConnection(opts.recordEncoded ? { encodedInsertableStreams: true } : {});
   const tr = pc.addTransceiver(stream.getVideoTracks()[0], { direction: 'sendonly', streams: [stream] });
   if (opts.recordEncoded) {
-    window.encodedFrames = []; window.recording = false;
+    window.encodedFrames = []; window.recording = true;
     const { readable, writable } = tr.sender.createEncodedStreams();
     readable.pipeThrough(new TransformStream({ transform(frame, out) {
       if (window.recording) window.encodedFrames.push({ key: frame.type === 'key', ts: frame.timestamp, data: new Uint8Array(frame.data.slice(0)) });
