@@ -504,7 +504,7 @@ console.log(`\n${soakLine(soakRun, SOAK_MS)}${LONG ? '' : ' (default run; --long
 console.log(`\n${goalLines.join('\n')}\n\n${note}\nbench took ${tookS} s`);
 
 const md = [
-  `Side by side, each receiver in a process of its own, its CPU from /proc (holots: WebRTCClientOp -> sink; seed: aiortc \`recv()\` + \`to_rgb().to_ndarray()\`; floor: node-av decoding from memory the frames Chromium encoded during the holots window). The driver (playwright, Chromium, bookkeeping) is charged to none. The page draws a time code over moving noise; "sent" is what Chromium really sent (median over both stacks' windows). Latency is glass-to-glass from the page's time code.`,
+  `Side by side, each receiver in a process of its own, its CPU from /proc (holots: WebRTCClientOp -> sink; seed: aiortc \`recv()\` + \`to_rgb().to_ndarray()\`; floor: node-av decoding from memory the frames Chromium encoded for the holots session, from its first keyframe). The driver (playwright, Chromium, bookkeeping) is charged to none. The page draws a time code over moving noise; "sent" is what Chromium really sent (median over both stacks' windows). Latency is glass-to-glass from the page's time code.`,
   '',
   formatMarkdownTable(sideHead, sideRows),
   '',
