@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { z } from 'zod';
 import { defineOperator, port } from '../../framework/index.ts';
-import { Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../../operators/messages/index.ts';
+import { lumaOf, Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../../operators/messages/index.ts';
 
 import { CHROMIUM, CHROMIUM_ARGS, waitFor as pollUntil } from '../support/chromium.ts';
 import { readTimeCodeAny } from '../support/timecode.ts';
@@ -67,7 +67,7 @@ export function measure(frame: VideoFrame): Pick<PictureSample, 'lumaMean' | 'lu
     for (let row = 0; row < frame.height; row += step) {
       for (let col = 0; col < frame.width; col += step) {
         const i = row * p.stride + col * 4;
-        const l = 0.299 * p.data[i] + 0.587 * p.data[i + 1] + 0.114 * p.data[i + 2];
+        const l = lumaOf(p.data[i], p.data[i + 1], p.data[i + 2]);
         r += p.data[i]; g += p.data[i + 1]; b += p.data[i + 2]; y += l; y2 += l * l; n++;
       }
     }
