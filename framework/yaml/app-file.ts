@@ -3,6 +3,7 @@ import { ConditionSpec } from '../conditions.ts';
 import { IDENTIFIER, IDENTIFIER_SOURCE } from '../identifier.ts';
 import { LOG_LEVELS } from '../logger.ts';
 import { QueuePolicy } from '../queue.ts';
+import { FragmentMap } from '../fragments/fragment-map.ts';
 import { GraphParam } from './graph-params.ts';
 
 /**
@@ -61,6 +62,7 @@ export const AppFileBase = z.object({
   options: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lower-case option name'), AppOption).optional().describe('command-line options of this app'),
   operators: z.record(z.string().regex(IDENTIFIER, 'an identifier'), OperatorEntry).refine((o) => Object.keys(o).length > 0, 'at least one operator'),
   flows: z.array(Flow).default([]),
+  fragments: FragmentMap.optional(),
   params: z.record(z.string().regex(IDENTIFIER, 'an identifier'), GraphParam).optional()
     .describe('parameters of this graph when used as a subgraph (type: ./this.yaml); operators refer to one as "$name"'),
   inputs: z.record(z.string().regex(IDENTIFIER, 'an identifier'), Endpoint).optional()
