@@ -19,7 +19,7 @@
  * as markdown for docs/benchmarks.md). Raw results go to bench/results/framework.json.
  */
 import { performance } from 'node:perf_hooks';
-import { Subject } from 'rxjs';
+import { map, range, Subject } from 'rxjs';
 import { z } from 'zod';
 import { Application, defineOperator, NumberMessage, port, type OperatorContext } from '../framework/index.ts';
 import { benchThreads, describeLoad, threadTables } from './framework-threads.ts';
@@ -190,6 +190,86 @@ function checkDelivery(impl: string, forwarders: number, messages: number, recei
   }
 }
 
+// ---------------------------------------------------------------- the RxJS surface (issue 10)
+
+const SURFACE_OPS = 3;
+
+/** Passes every number through, written as an RxJS pipeline: `in$.pipe(map(v => v))`. */
+const PipeForwardOp = defineOperator({
+  name: 'BenchPipeForwardOp',
+  inputs: { in: port(NumberMessage) },
+  outputs: { out: port(NumberMessage) },
+  pipe: ({ in: in$ }) => ({ out: in$.pipe(map((v) => v)) }),
+});
+
+function countingSink(counter: { received: number; sum: number }) {
+  return defineOperator({
+    name: 'BenchCountSinkOp', params: NoParams, inputs: { in: port(NumberMessage) },
+    compute({ in: v }) { counter.received++; counter.sum += v; },
+  });
+}
+
+/**
+ * Messages/s through SURFACE_OPS operators: `pipe` = pipe operators fed by a count-bounded source;
+ * `feed` = compute operators fed by `app.input(range(0, N))` (an Observable into an input port).
+ */
+async function surfaceThroughput(kind: 'pipe' | 'feed', messages: number): Promise<ThroughputRun> {
+  const counter = { received: 0, sum: 0 };
+  const app = new Application(`bench_${kind}`, { logLevel: 'error' });
+  const CountSource = defineOperator({
+    name: 'BenchCountSourceOp', params: NoParams, outputs: { out: port(NumberMessage) },
+    initialize: () => ({ next: 0 }),
+    compute(_i, emit, ctx) { emit.out(ctx.state.next++); },
+  });
+  const ops = Array.from({ length: SURFACE_OPS }, (_, i) => app.add(`op${i}`, kind === 'pipe' ? PipeForwardOp : ForwardOp));
+  for (let i = 1; i < ops.length; i++) app.addFlow(ops[i - 1], ops[i]);
+  app.addFlow(ops[ops.length - 1], app.add('sink', countingSink(counter)));
+  if (kind === 'pipe') app.addFlow(app.add('src', CountSource, { conditions: [{ type: 'count', count: messages }] }), ops[0]);
+  else app.input(ops[0], 'in', range(0, messages));
+  const t0 = performance.now();
+  await app.run();
+  const wallMs = performance.now() - t0;
+  checkDelivery(`framework ${kind}`, SURFACE_OPS, messages, counter.received, counter.sum);
+  return { messagesPerSecond: messages / (wallMs / 1000), wallMs };
+}
+
+/** The bare RxJS baseline: range(0, N) through SURFACE_OPS `map`s into a subscriber. */
+function rxjsMapThroughput(messages: number): ThroughputRun {
+  let received = 0;
+  let sum = 0;
+  let o = range(0, messages);
+  for (let i = 0; i < SURFACE_OPS; i++) o = o.pipe(map((v) => v));
+  const t0 = performance.now();
+  o.subscribe((v) => { received++; sum += v; });
+  const wallMs = performance.now() - t0;
+  checkDelivery('rxjs map', SURFACE_OPS, messages, received, sum);
+  return { messagesPerSecond: messages / (wallMs / 1000), wallMs };
+}
+
+interface SurfaceResult { row: string; medianMessagesPerSecond: number; nsPerHop: number; repeats: ThroughputRun[] }
+
+async function benchSurface(): Promise<SurfaceResult[]> {
+  const runs: Record<string, ThroughputRun[]> = { rxjs: [], compute: [], pipe: [], feed: [] };
+  for (let r = -1; r < REPEATS; r++) {
+    const rx = rxjsMapThroughput(THROUGHPUT_MESSAGES);
+    const compute = await frameworkThroughput(SURFACE_OPS, THROUGHPUT_MESSAGES);
+    const pipe = await surfaceThroughput('pipe', THROUGHPUT_MESSAGES);
+    const feed = await surfaceThroughput('feed', THROUGHPUT_MESSAGES);
+    if (r >= 0) { runs.rxjs.push(rx); runs.compute.push(compute); runs.pipe.push(pipe); runs.feed.push(feed); }
+  }
+  const hops = SURFACE_OPS + 1;
+  const rows: [string, string][] = [
+    ['rxjs', `bare RxJS: range -> ${SURFACE_OPS} x map -> subscriber (baseline)`],
+    ['compute', `holots: count source -> ${SURFACE_OPS} compute operators -> sink`],
+    ['pipe', `holots: count source -> ${SURFACE_OPS} pipe operators (in$.pipe(map)) -> sink`],
+    ['feed', `holots: app.input(range) -> ${SURFACE_OPS} compute operators -> sink`],
+  ];
+  return rows.map(([k, row]) => {
+    const mps = median(runs[k].map((t) => t.messagesPerSecond));
+    return { row, medianMessagesPerSecond: mps, nsPerHop: 1e9 / mps / hops, repeats: runs[k] };
+  });
+}
+
 // ---------------------------------------------------------------- the run
 
 interface LatencyResult {
@@ -305,6 +385,12 @@ async function main(): Promise<void> {
   const results: ChainResult[] = [];
   if (!process.argv.includes('--threads-only')) for (const n of CHAINS) results.push(await benchChain(n, floorMs));
 
+  const surface = await benchSurface();
+  const base = surface[0].nsPerHop;
+  const surfaceTable: [string[], string[][]] = [
+    ['what', 'msg/s', 'ns/hop', 'x bare RxJS'],
+    surface.map((r) => [r.row, si(r.medianMessagesPerSecond), ns(r.nsPerHop), `${(r.nsPerHop / base).toFixed(1)}x`]),
+  ];
   const t = tables(results);
   console.log('per-hop latency (one message in flight):');
   console.log(formatTable(...t.latency));
@@ -315,8 +401,11 @@ async function main(): Promise<void> {
   console.log(`\nworker threads (${describeLoad(threads)}):`);
   console.log(formatTable(...tt.blur));
   console.log(formatTable(...tt.hop));
+  console.log('\nthe RxJS surface (throughput, ns per hop = wall time / (messages x hops)):');
+  console.log(formatTable(...surfaceTable));
   const md = `Per-hop latency (one message in flight):\n\n${formatMarkdownTable(...t.latency)}\n\n` +
     `Throughput (ratio = how many times faster the bare RxJS chain is):\n\n${formatMarkdownTable(...t.throughput)}\n\n` +
+    `The RxJS surface (throughput, ns per hop = wall time / (messages x hops)):\n\n${formatMarkdownTable(...surfaceTable)}\n\n` +
     `Worker threads (median of ${THREAD_REPEATS} interleaved repeats; ${describeLoad(threads)}):\n\n${formatMarkdownTable(...tt.blur)}\n\n` +
     `A 720p frame's hop across a thread (one frame in flight, ${threads.hop[0].latencyMs.count} samples each):\n\n${formatMarkdownTable(...tt.hop)}`;
   writeMarkdown('framework', md);
@@ -326,6 +415,7 @@ async function main(): Promise<void> {
     goals: { hopMedianNs: GOAL_HOP_MEDIAN_NS, ratioToRxjs: GOAL_RATIO_TO_RXJS, throughput3OpsPerSecond: GOAL_THROUGHPUT_3 },
     chains: results,
     threads,
+    surface,
   });
   console.log(`\nraw results: ${file} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }

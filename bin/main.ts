@@ -3,8 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../framework/cli/main.ts';
 import { builtinRegistry } from '../operators/index.ts';
 
-// The one place where the framework's CLI meets the operators that ship with holots.
-const root = fileURLToPath(new URL('..', import.meta.url));
-const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
-const code = await main(process.argv.slice(2), { registry: builtinRegistry(), version, schemaPath: `${root}schemas/app.schema.json` });
-process.exitCode = code;
+/** The one place where the framework's CLI meets the operators that ship with holots. Returns the exit code. */
+export function runHolots(argv: string[]): Promise<number> {
+  // The package's own root: the repository, or node_modules/holots (where this file is compiled into dist/bin/).
+  const root = fileURLToPath(new URL('.', import.meta.resolve('holots/package.json')));
+  const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
+  return main(argv, { registry: builtinRegistry(), version, schemaPath: `${root}schemas/app.schema.json` });
+}

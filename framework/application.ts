@@ -56,6 +56,8 @@ type InName<D extends AnyOperatorDefinition> = keyof D['inputs'] & string;
 export class Application {
   readonly log: Logger;
   private readonly nodes = new Map<string, OperatorNode>();
+  /** What each operator was added with, so a fragment of this graph can be built from it. */
+  private readonly added = new Map<string, { def: AnyOperatorDefinition; options: AddOptions<AnyOperatorDefinition> }>();
   private readonly connections: Connection[] = [];
   private tracker_: DataFlowTracker | null = null;
   /** The run in progress, if any; a fresh one per `run()`. */
@@ -82,6 +84,7 @@ export class Application {
       ? this.pools.node(name, def, parsed.data, conditions, log, { ...options, pool: options.pool })
       : new OperatorNode(name, def, parsed.data, conditions, log);
     this.nodes.set(name, node);
+    this.added.set(name, { def, options: options as AddOptions<AnyOperatorDefinition> });
     return { name, def };
   }
 
@@ -156,6 +159,12 @@ export class Application {
   operator(name: string): { name: string; type: string; def: AnyOperatorDefinition; params: unknown; computeCount: number } {
     const n = this.node(name);
     return { name: n.name, type: n.type, def: n.def, params: n.params, computeCount: n.computeCount };
+  }
+
+  /** The definition and options an operator was added with (to rebuild part of this graph elsewhere). */
+  operatorSpec(name: string): { def: AnyOperatorDefinition; options: AddOptions<AnyOperatorDefinition> } {
+    this.node(name);
+    return this.added.get(name)!;
   }
 
   flows(): FlowInfo[] {

@@ -1,3 +1,5 @@
+import { stderrTerminal } from './terminal.ts';
+
 /** The log levels, most severe first: the CLI's choices, the YAML schema's enum and the logger's order. */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -14,7 +16,7 @@ export interface Logger {
 }
 
 /** A small leveled logger on stderr, so stdout stays free for data (mermaid, JSON, status lines). */
-export function createLogger(level: LogLevel = 'info', scope = 'holots', sink: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
+export function createLogger(level: LogLevel = 'info', scope = 'holots', sink: (line: string) => void = (l) => stderrTerminal.line(l)): Logger {
   const limit = ORDER[level];
   const at = (lvl: LogLevel) => (msg: string, ...rest: unknown[]) => {
     if (ORDER[lvl] > limit) return;

@@ -40,6 +40,9 @@ interface OutputPort {
   undelivered: number;
 }
 
+/** The node behind an operator's context, for the framework's own relays (fragments) only. */
+export const nodeOfContext = new WeakMap<object, OperatorNode>();
+
 /**
  * The runtime side of one operator instance: its queues, its conditions and its lifecycle. The
  * conditions are evaluated in `ready()`; all must hold (AND), as in Holoscan.
@@ -123,6 +126,16 @@ export class OperatorNode implements Schedulable {
       fail: (error: unknown) => node.runtime.fail(error instanceof OperatorError ? error : new OperatorError(name, node.type, 'stream', error)),
       get stopTimeoutMs() { return node.runtime.stopTimeoutMs; },
     };
+    nodeOfContext.set(this.ctx, this);
+  }
+
+  /** The trace of the messages the current compute took (null when not tracking). */
+  get currentTrace(): Trace | null { return this.trace; }
+  /** Whether the application records traces. */
+  get tracking(): boolean { return this.runtime?.tracker != null; }
+  /** A relay continues a trace that began in another process: the next emits carry it unchanged. */
+  adoptTrace(trace: Trace | null): void {
+    if (this.def.relay) this.trace = trace;
   }
 
   get type(): string { return this.def.name; }
@@ -371,7 +384,7 @@ export class OperatorNode implements Schedulable {
     this.inFlight = false;
     this.pending = null;
     const tracker = this.runtime.tracker;
-    if (tracker && this.trace && this.isLeaf()) tracker.record(this.leafPath(this.trace.path), performance.now() - this.trace.t0);
+    if (tracker && this.trace && this.isLeaf() && !this.def.relay) tracker.record(this.leafPath(this.trace.path), performance.now() - this.trace.t0);
     this.trace = null;
     if (!this.stopped) this.runtime.runQueue.kick(this);
     this.runtime.settled();
@@ -402,7 +415,7 @@ export class OperatorNode implements Schedulable {
     const meta = extra ? mergeMetadata(this.metadata, Object.freeze({ ...extra })) : this.metadata;
     let trace: Trace | null = null;
     if (this.runtime.tracker) {
-      trace = this.trace ? { t0: this.trace.t0, path: this.leafPath(this.trace.path) } : { t0: performance.now(), path: this.name };
+      trace = this.trace ? (this.def.relay ? this.trace : { t0: this.trace.t0, path: this.leafPath(this.trace.path) }) : { t0: performance.now(), path: this.name };
     }
     const env: Envelope = { value, meta, trace };
     const taps = port.taps;

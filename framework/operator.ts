@@ -80,6 +80,11 @@ export interface OperatorDefinition<
    */
   readonly mainThreadOnly?: string;
   /**
+   * Framework-internal: a stand-in for the far end of a flow that continues in another process. It is
+   * invisible to data-flow tracking (paths and latencies run through it to the real operators).
+   */
+  readonly relay?: boolean;
+  /**
    * Compute when any gating input holds a message (Holoscan's MultiMessageAvailableCondition, sum of
    * all >= 1) rather than when every one does; empty inputs read `undefined`. It ends when all inputs
    * have ended. Pipe operators use it, so `merge` or `combineLatest` see each input as it comes.

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { defineOperator, port } from '../../framework/index.ts';
-import { GeometryMessage, VideoFrame } from '../../operators/messages/index.ts';
+import { GeometryMessage, lumaOf, VideoFrame } from '../../operators/messages/index.ts';
 
 /** Coarse grid: motion is found per cell, which is robust to noise and cheap (one sample per 4x4 pixels). */
 const GRID_W = 64;
@@ -67,8 +67,8 @@ export function sampleLuma(frame: VideoFrame, grid: Float32Array): number {
 function lumaAt(data: Uint8Array, stride: number, format: VideoFrame['format'], x: number, y: number): number {
   switch (format) {
     case 'yuv420p': case 'nv12': case 'gray': return data[y * stride + x];
-    case 'rgba': { const i = y * stride + x * 4; return 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2]; }
-    case 'rgb': { const i = y * stride + x * 3; return 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2]; }
+    case 'rgba': { const i = y * stride + x * 4; return lumaOf(data[i], data[i + 1], data[i + 2]); }
+    case 'rgb': { const i = y * stride + x * 3; return lumaOf(data[i], data[i + 1], data[i + 2]); }
   }
 }
 

@@ -1,12 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { Application, type LogLevel } from '../../framework/index.ts';
-import { HolovizOp, WebRTCClientOp, WebServerOp } from '../../operators/index.ts';
+import { HolovizOp, VideoStreamRecorderOp, WebRTCClientOp, WebServerOp } from '../../operators/index.ts';
 
 export interface ClientOptions {
   host: string;
   port: number;
   certFile?: string;
   keyFile?: string;
+  /** Record each session's video to this directory (no re-encoding); off when absent. */
+  record?: string;
   logLevel?: LogLevel;
 }
 
@@ -21,7 +23,9 @@ export function buildWebrtcVideoClient(o: ClientOptions): Application {
   const holoviz = app.add('holoviz', HolovizOp, {
     params: { window_title: 'WebRTC Client', width: 1280, height: 720, headless: 'auto', tensors: [{ name: 'video', type: 'color' }] },
   });
+  const recorder = app.add('recorder', VideoStreamRecorderOp, { params: { directory: o.record ?? '' } });
   app.addFlow(webServer, webrtcClient, [['signaling', 'signaling']]);
   app.addFlow(webrtcClient, holoviz, [['output', 'receivers']]);
+  app.addFlow(webrtcClient, recorder, [['encoded', 'encoded']]);
   return app;
 }

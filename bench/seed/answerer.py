@@ -25,11 +25,18 @@ import threading
 import time
 import uuid
 
+import aioice.ice
 from aiohttp import web
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 BITS = 44
+RTP_WRAP = 2 ** 32
+
+# Loopback only, as the holots side: aioice would otherwise gather every address of the machine, and ICE
+# checks to them cost time and CPU that the holots side (127.0.0.1 only) does not spend.
+aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ['127.0.0.1']
+CLOCK = 'timecode'
 
 
 def read_time_code(img):
@@ -65,6 +72,7 @@ class Answerer:
             self.samples = []  # [latency_ms, recv_ms, convert_ms, width, height]
             self.damaged = 0
             self.frames = 0
+            self.streams = {}
             self.since = time.time()
 
     # --- signaling (asyncio thread) ---
@@ -104,7 +112,7 @@ class Answerer:
         with self.lock:
             body = {
                 'frames': self.frames, 'damaged': self.damaged, 'samples': self.samples,
-                'seconds': time.time() - self.since, 'process_time': time.process_time(), 'sessions': len(self.pcs),
+                'seconds': time.time() - self.since, 'process_time': time.process_time(), 'sessions': len(self.pcs), 'streams': dict(self.streams),
             }
         return web.json_response(body)
 
@@ -112,13 +120,16 @@ class Answerer:
         self.reset()
         return web.json_response({'ok': True, 'process_time': time.process_time()})
 
-    # --- the seed operator's compute(), on its own thread as Holoscan runs it ---
+    # --- the seed operator's compute(), on its own thread as Holoscan runs it; one operator per stream ---
     def compute_loop(self):
         while True:
             with self.tracks_cv:
                 while not self.tracks:
                     self.tracks_cv.wait()
                 sid, track = self.tracks.pop(0)
+            threading.Thread(target=self.consume, args=(sid, track), daemon=True).start()
+
+    def consume(self, sid, track):
             while True:
                 t0 = time.time()
                 try:
@@ -128,9 +139,14 @@ class Answerer:
                 t1 = time.time()
                 img = frame.to_rgb().to_ndarray()
                 t2 = time.time()
-                tc, clean = read_time_code(img)
+                if CLOCK == 'rtp':
+                    # The scale bench's senders stamp RTP with their wall clock (ms x 90); aiortc keeps it as pts.
+                    tc, clean = t2 * 1000 - ((round(t2 * 90000) - frame.pts) % RTP_WRAP) / 90, True
+                else:
+                    tc, clean = read_time_code(img)
                 with self.lock:
                     self.frames += 1
+                    self.streams[sid] = self.streams.get(sid, 0) + 1
                     if clean:
                         self.samples.append([t2 * 1000 - tc, (t1 - t0) * 1000, (t2 - t1) * 1000, img.shape[1], img.shape[0]])
                     else:
@@ -141,7 +157,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--host', default='127.0.0.1')
     ap.add_argument('--port', type=int, default=0)
+    ap.add_argument('--clock', choices=['timecode', 'rtp'], default='timecode')
     args = ap.parse_args()
+    global CLOCK
+    CLOCK = args.clock
     a = Answerer()
     app = web.Application()
     app.router.add_post('/offer', a.offer)

@@ -4,6 +4,7 @@ import { IDENTIFIER, IDENTIFIER_SOURCE } from '../identifier.ts';
 import { LOG_LEVELS } from '../logger.ts';
 import { QueuePolicy } from '../queue.ts';
 import { PoolOptions } from '../workers/pool.ts';
+import { FragmentMap } from '../fragments/fragment-map.ts';
 import { GraphParam } from './graph-params.ts';
 
 /**
@@ -65,6 +66,7 @@ export const AppFileBase = z.object({
   pools: z.record(z.string().regex(IDENTIFIER, 'an identifier'), PoolOptions).optional().describe('pools of worker threads that operators can run on (pool: name)'),
   operators: z.record(z.string().regex(IDENTIFIER, 'an identifier'), OperatorEntry).refine((o) => Object.keys(o).length > 0, 'at least one operator'),
   flows: z.array(Flow).default([]),
+  fragments: FragmentMap.optional(),
   params: z.record(z.string().regex(IDENTIFIER, 'an identifier'), GraphParam).optional()
     .describe('parameters of this graph when used as a subgraph (type: ./this.yaml); operators refer to one as "$name"'),
   inputs: z.record(z.string().regex(IDENTIFIER, 'an identifier'), Endpoint).optional()

@@ -13,6 +13,8 @@ import { firstProblem, formatPath } from '../zod-issue.ts';
 import { AppFileBase, CUSTOM_TYPE, normalizeFlow, parseEndpoint, PARAM_TARGET, SUBGRAPH_TYPE, type AppFile, type AppOption } from './app-file.ts';
 import { graphParamsSchema, ParamRefError, substituteParams } from './graph-params.ts';
 import { AppFileError } from './app-file-error.ts';
+import { checkFragments } from '../fragments/fragment-map.ts';
+import { operatorImportAdvice } from './operator-import-advice.ts';
 
 /** An `op.param=value` override that came from somewhere other than `--set` (an app option such as `--port 9000`). */
 export interface ParamOverride {
@@ -27,6 +29,8 @@ export interface LoadOptions {
   set?: (string | ParamOverride)[];
   logLevel?: LogLevel;
   logger?: Logger;
+  /** Check the `fragments:` section (each operator in exactly one); `validate` and fragment runs do. */
+  checkFragments?: boolean;
 }
 
 /** A subgraph placed in the app: its operators are named `<name>.<inner>`. */
@@ -100,6 +104,13 @@ export async function loadApp(path: string, options: LoadOptions): Promise<Loade
     app.topologicalOrder();
   } catch (e) {
     throw new AppFileError(path, graph.lineOf(['flows']), (e as Error).message);
+  }
+  if (options.checkFragments && graph.spec.fragments) {
+    try {
+      checkFragments(app, graph.spec.fragments);
+    } catch (e) {
+      throw e instanceof GraphError ? new AppFileError(path, graph.lineOf(e.path), e.message) : e;
+    }
   }
   return { app, file: graph.file, spec: graph.spec, subgraphs: ctx.subgraphs };
 }
@@ -284,7 +295,7 @@ async function resolveType(type: string, file: string, path: string, opName: str
   try {
     mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
   } catch (e) {
-    throw new AppFileError(path, line, `${where}: cannot load '${modulePath}': ${importProblem(e)}`);
+    throw new AppFileError(path, line, `${where}: cannot load '${modulePath}': ${operatorImportAdvice(e, modulePath) ?? importProblem(e)}`);
   }
   const exported = mod[exportName];
   const def = isOperatorClass(exported) ? defineOperatorClass(exported) : exported;

@@ -1,8 +1,8 @@
-import type { VideoFrame } from '../messages/index.ts';
+import { LUMA_WEIGHTS, type VideoFrame } from '../messages/index.ts';
 
 /** Integer BT.601 / BT.709 coefficients (x 2^16) for CPU conversion; same formulas as HolovizOp's shader. */
 function coefficients(space: 'bt601' | 'bt709', range: 'limited' | 'full') {
-  const [kr, kb] = space === 'bt709' ? [0.2126, 0.0722] : [0.299, 0.114];
+  const { kr, kb } = LUMA_WEIGHTS[space];
   const kg = 1 - kr - kb;
   const ys = range === 'limited' ? 255 / 219 : 1;
   const cs = range === 'limited' ? 255 / 224 : 1;

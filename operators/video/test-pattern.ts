@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOperator, port } from '../../framework/index.ts';
-import { allocateFrame, PixelFormat, VideoFrame } from '../messages/index.ts';
+import { allocateFrame, lumaOf, PixelFormat, VideoFrame } from '../messages/index.ts';
 import { drawTimeCode } from './time-code.ts';
 
 /** SMPTE-like colour bars, RGB: white, yellow, cyan, green, magenta, red, blue, black. */
@@ -48,7 +48,7 @@ export function fillRect(frame: VideoFrame, x0: number, y0: number, x1: number, 
       return;
     }
     case 'gray': {
-      const g = Math.round(0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]);
+      const g = Math.round(lumaOf(rgb[0], rgb[1], rgb[2]));
       for (let y = y0; y < y1; y++) p0.data.fill(g, y * p0.stride + x0, y * p0.stride + x1);
       return;
     }

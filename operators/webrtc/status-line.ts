@@ -1,3 +1,4 @@
+import { stderrTerminal, type Terminal } from '../../framework/index.ts';
 import type { SessionStats } from '../messages/index.ts';
 
 /**
@@ -12,24 +13,23 @@ export function formatStatus(stats: SessionStats[]): string {
 }
 
 /**
- * Writes the status line every `intervalMs`. On a terminal it rewrites one line in place; in a log
- * (not a TTY) it writes a line when the number of sessions changes and otherwise every fifth tick.
+ * Writes the status line every `intervalMs` through a terminal shared with the logs (stderr by default).
+ * On a TTY it is the live line, redrawn in place below the log lines; otherwise (a file, a pipe) a plain
+ * line when the number of sessions changes and every fifth tick.
  */
-export function startStatusLine(read: () => SessionStats[], intervalMs: number, out: NodeJS.WriteStream = process.stderr): () => void {
-  const tty = out.isTTY === true;
+export function startStatusLine(read: () => SessionStats[], intervalMs: number, terminal: Terminal = stderrTerminal): () => void {
   let tick = 0;
   let lastCount = -1;
   const timer = setInterval(() => {
     const stats = read();
     const changed = stats.length !== lastCount;
     lastCount = stats.length;
-    if (tty) out.write(`\r\x1b[K${formatStatus(stats)}`);
-    else if (changed || tick % 5 === 0) out.write(`${formatStatus(stats)}\n`);
+    if (terminal.isTTY || changed || tick % 5 === 0) terminal.live(formatStatus(stats));
     tick++;
   }, intervalMs);
   timer.unref();
   return () => {
     clearInterval(timer);
-    if (tty) out.write('\n');
+    terminal.endLive();
   };
 }

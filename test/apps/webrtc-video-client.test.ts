@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { parse, stringify } from 'yaml';
@@ -21,6 +21,8 @@ const APP = join(ROOT, 'apps/webrtc_video_client/app.yaml');
 /** The real app graph plus two PNG writers: the decoded frames and HolovizOp's rendered output. */
 function captureVariant(dir: string): string {
   const spec = parse(readFileSync(APP, 'utf8'));
+  // Path params resolve against the YAML's folder: this copy lives in a temp folder, so name the page's.
+  spec.operators.web_server.params.static_dir = join(dirname(APP), 'client');
   spec.operators.decoded = { type: 'ImageWriterOp', params: { directory: join(dir, 'decoded'), every: 3 } };
   spec.operators.rendered = { type: 'ImageWriterOp', params: { directory: join(dir, 'rendered'), every: 3 } };
   spec.flows.push('webrtc_client.output -> decoded.in', 'holoviz.render_buffer_output -> rendered.in');

@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
@@ -28,6 +28,20 @@ const where = (b: CodeBlock) => `${b.file}:${b.line}`;
 const tmp = mkdtempSync(join(ROOT, 'test/docs/.tmp-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
+/**
+ * A block whose first line names its file (`// square.ts`, `# app.yaml`) is written under that name, beside
+ * the other named blocks of its page, so an app finds the operator file it names (`./square.ts#SquareOp`).
+ */
+const namedFile = (b: CodeBlock) => /^(?:\/\/|#) ([\w.-]+\.(?:[cm]?[jt]s|ya?ml))\s*$/.exec(b.code.split('\n')[0])?.[1];
+function exampleFile(b: CodeBlock, ext: string): string {
+  const name = namedFile(b);
+  if (!name) return join(tmp, `${b.file.replace(/\W/g, '_')}_${b.line}.${ext}`);
+  const dir = join(tmp, b.file.replace(/\W/g, '_'));
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
+}
+for (const b of blocks) if (namedFile(b)) writeFileSync(exampleFile(b, ''), b.code);
+
 test('the block finder sees fences, fragments and indented fences', () => {
   const found = codeBlocks('x.md', 'a\n```yaml\nname: a\n```\n<!-- fragment -->\n```ts\nlet x\n```\n1. step\n   ```sh\n   holots operators\n   ```\n');
   assert.deepEqual(found.map((b) => [b.lang, b.fragment, b.code]), [['yaml', false, 'name: a\n'], ['ts', true, 'let x\n'], ['sh', false, 'holots operators\n']]);
@@ -43,7 +57,7 @@ describe('YAML apps in the docs load, validate, and the finite ones run', () => 
   });
   for (const b of apps.filter((a) => /^name:/m.test(a.code))) {
     test(`${where(b)}: loads${isFinite(parseYaml(b.code) as AppFile) ? ' and runs' : ''}`, async () => {
-      const file = join(tmp, `${b.file.replace(/\W/g, '_')}_${b.line}.yaml`);
+      const file = exampleFile(b, 'yaml');
       writeFileSync(file, b.code);
       const { app, spec } = await loadApp(file, { registry, logLevel: 'error' });
       if (isFinite(spec)) await app.run();
@@ -60,7 +74,7 @@ function isFinite(spec: AppFile): boolean {
 describe('TypeScript examples in the docs type-check and run', () => {
   const examples = blocks.filter((b) => b.lang === 'ts' || b.lang === 'typescript');
   const files = examples.map((b) => {
-    const file = join(tmp, `${b.file.replace(/\W/g, '_')}_${b.line}.ts`);
+    const file = exampleFile(b, 'ts');
     writeFileSync(file, b.code);
     return { b, file };
   });

@@ -5,7 +5,7 @@
  * render_buffer_output). Tests and benches share it; bench/seed/answerer.py reads the same code from
  * the seed's RGB array.
  */
-import type { VideoFrame } from '../../operators/messages/index.ts';
+import { lumaOf, type VideoFrame } from '../../operators/messages/index.ts';
 import { TIME_CODE_BITS } from '../../operators/video/time-code.ts';
 
 export { TIME_CODE_BITS };
@@ -22,11 +22,11 @@ function lumaAt(frame: VideoFrame, x: number, y: number): number {
   const p = frame.planes[0];
   if (frame.format === 'rgba') {
     const i = y * p.stride + x * 4;
-    return 0.299 * p.data[i] + 0.587 * p.data[i + 1] + 0.114 * p.data[i + 2];
+    return lumaOf(p.data[i], p.data[i + 1], p.data[i + 2]);
   }
   if (frame.format === 'rgb') {
     const i = y * p.stride + x * 3;
-    return 0.299 * p.data[i] + 0.587 * p.data[i + 1] + 0.114 * p.data[i + 2];
+    return lumaOf(p.data[i], p.data[i + 1], p.data[i + 2]);
   }
   return p.data[y * p.stride + x];
 }

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import { z } from 'zod';
 import { Application, defineOperator, port } from '../../framework/index.ts';
-import { VideoFrame } from '../../operators/messages/index.ts';
+import { lumaOf, VideoFrame } from '../../operators/messages/index.ts';
 import { COLOR_BARS, frameToRgba, ImageWriterOp, renderTestPattern, TestPatternOp, TestPatternParams } from '../../operators/video/index.ts';
 
 const rgbaAt = (rgba: Uint8Array, w: number, x: number, y: number) => Array.from(rgba.subarray((y * w + x) * 4, (y * w + x) * 4 + 4));
@@ -27,7 +27,7 @@ describe('TestPatternOp', () => {
       const rgba = frameToRgba(f);
       COLOR_BARS.forEach((c, i) => {
         const got = rgbaAt(rgba, 160, i * 20 + 10, 20);
-        const want = format === 'gray' ? Array(3).fill(Math.round(0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2])) : c;
+        const want = format === 'gray' ? Array(3).fill(Math.round(lumaOf(c[0], c[1], c[2]))) : c;
         assert.ok(close(got, want, format.startsWith('yuv') || format === 'nv12' ? 3 : 0), `${format} bar ${i}: ${got} vs ${want}`);
       });
     });

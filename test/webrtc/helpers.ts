@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { z } from 'zod';
 import { defineOperator, port } from '../../framework/index.ts';
-import { Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../../operators/messages/index.ts';
+import { lumaOf, Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../../operators/messages/index.ts';
 
 import { CHROMIUM, CHROMIUM_ARGS, waitFor as pollUntil } from '../support/chromium.ts';
 import { readTimeCodeAny } from '../support/timecode.ts';
@@ -67,7 +67,7 @@ export function measure(frame: VideoFrame): Pick<PictureSample, 'lumaMean' | 'lu
     for (let row = 0; row < frame.height; row += step) {
       for (let col = 0; col < frame.width; col += step) {
         const i = row * p.stride + col * 4;
-        const l = 0.299 * p.data[i] + 0.587 * p.data[i + 1] + 0.114 * p.data[i + 2];
+        const l = lumaOf(p.data[i], p.data[i + 1], p.data[i + 2]);
         r += p.data[i]; g += p.data[i + 1]; b += p.data[i + 2]; y += l; y2 += l * l; n++;
       }
     }
@@ -167,11 +167,12 @@ async function source(opts) {
 window.startSession = async (opts) => {
   const stream = await source(opts);
   // recordEncoded: the encoder's own output, copied on its way to the packetizer, so a bench can decode
-  // the very stream the receiver got (window.encodedFrames, while window.recording is true).
+  // the very stream the receiver got (window.encodedFrames from the session's first, key, frame on, while
+  // window.recording is true).
   const pc = new RTCPeerConnection(opts.recordEncoded ? { encodedInsertableStreams: true } : {});
   const tr = pc.addTransceiver(stream.getVideoTracks()[0], { direction: 'sendonly', streams: [stream] });
   if (opts.recordEncoded) {
-    window.encodedFrames = []; window.recording = false;
+    window.encodedFrames = []; window.recording = true;
     const { readable, writable } = tr.sender.createEncodedStreams();
     readable.pipeThrough(new TransformStream({ transform(frame, out) {
       if (window.recording) window.encodedFrames.push({ key: frame.type === 'key', ts: frame.timestamp, data: new Uint8Array(frame.data.slice(0)) });

@@ -1,14 +1,15 @@
+import { LUMA_WEIGHTS } from '../../messages/index.ts';
+
 export type ColorSpace = 'bt601' | 'bt709';
 export type ColorRange = 'limited' | 'full';
 
-const KR_KB: Record<ColorSpace, [number, number]> = { bt601: [0.299, 0.114], bt709: [0.2126, 0.0722] };
 
 /**
  * The YUV -> RGB conversion as `rgb = M * (yuv - offset)` on values scaled to 0..1, with the range
  * expansion (16-235 / 16-240 for limited) folded into M. M is column-major, ready for glUniformMatrix3fv.
  */
 export function yuvToRgbMatrix(space: ColorSpace, range: ColorRange): { matrix: Float32Array; offset: [number, number, number] } {
-  const [kr, kb] = KR_KB[space];
+  const { kr, kb } = LUMA_WEIGHTS[space];
   const kg = 1 - kr - kb;
   const ys = range === 'limited' ? 255 / 219 : 1;
   const cs = range === 'limited' ? 255 / 224 : 1;

@@ -1,0 +1,111 @@
+/**
+ * holots' receive path as a process of its own, for benches that compare it with the seed's stack: a graph
+ * of WebRTCClientOp -> a sink that reads a clock from each picture, and a tiny HTTP API the bench driver
+ * calls (the same as bench/seed/answerer.py's), so the driver (playwright, senders, bookkeeping) runs in
+ * another process and this one's CPU, read from /proc by the driver, is the receiver's alone.
+ *
+ *   POST /offer {sdp, type}  -> {sdp, type: 'answer', session_id}
+ *   POST /close {session_id} -> {ok}
+ *   POST /reset              -> {ok}      (clears the samples)
+ *   GET  /stats              -> {frames, damaged, samples: [[latency ms], ...], sessions, streams: {id: frames}, receiver: SessionStats[]}
+ *
+ * --clock timecode: latency from the page's canvas time code; --clock rtp: from the RTP timestamp, which the
+ * scale bench's senders set to their wall clock (ms x 90, same machine). --session-workers N is passed to
+ * WebRTCClientOp when it has that parameter.
+ *
+ * Usage: node --import tsx bench/receivers/holots-receiver.ts [--port 0] [--clock timecode|rtp]
+ *        [--min-kbps 1000] [--start-kbps 2500] [--max-sessions 64]      prints {"port": N} once listening
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import { z } from 'zod';
+import { Application, defineOperator, port } from '../../framework/index.ts';
+import { VideoFrame, type SessionStats } from '../../operators/messages/index.ts';
+import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
+import { readTimeCodeAny, wallNow } from '../../test/support/timecode.ts';
+import { makeSignalingInjector } from '../../test/webrtc/helpers.ts';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
+const CLOCK = opt('--clock', 'timecode');
+const RTP_WRAP = 2 ** 32;
+
+let samples: number[][] = [];
+let frames = 0;
+let damaged = 0;
+let streams = new Map<string, number>();
+
+/** Latency of a picture whose RTP timestamp is the sender's wall clock in 90 kHz ticks. */
+function rtpLatency(rtpTimestamp: number): number {
+  const now = Math.round(wallNow() * 90) % RTP_WRAP;
+  return ((now - rtpTimestamp + RTP_WRAP) % RTP_WRAP) / 90;
+}
+
+const Sink = defineOperator({
+  name: 'BenchClockSink',
+  params: z.object({}).strict(),
+  inputs: { in: port(VideoFrame) },
+  compute({ in: f }, _e, ctx) {
+    const m = ctx.metadata as { sessionId: string; rtpTimestamp: number };
+    frames++;
+    streams.set(m.sessionId, (streams.get(m.sessionId) ?? 0) + 1);
+    if (CLOCK === 'rtp') { samples.push([rtpLatency(m.rtpTimestamp)]); return; }
+    const tc = readTimeCodeAny(f);
+    if (!tc.clean) { damaged++; return; }
+    samples.push([wallNow() - tc.ms]);
+  },
+});
+
+const injector = makeSignalingInjector();
+const app = new Application('bench_receiver', { logLevel: 'error' });
+const params: Record<string, unknown> = {
+  min_bitrate_kbps: Number(opt('--min-kbps', '1000')), start_bitrate_kbps: Number(opt('--start-kbps', '2500')),
+  max_sessions: Number(opt('--max-sessions', '64')), connect_timeout_ms: 30_000,
+};
+if (argv.includes('--session-workers')) params.session_workers = opt('--session-workers', '0') === 'auto' ? 'auto' : Number(opt('--session-workers', '0'));
+const rx = app.add('webrtc', WebRTCClientOp, { params });
+app.addFlow(app.add('signaling', injector.op), rx);
+app.addFlow(rx, app.add('sink', Sink));
+const running = app.run();
+
+async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let text = '';
+  for await (const chunk of req) text += chunk;
+  return text ? JSON.parse(text) : {};
+}
+
+const server = createServer(async (req, res) => {
+  const send = (code: number, value: unknown) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(value)); };
+  try {
+    if (req.method === 'POST' && req.url === '/offer') {
+      const { sdp } = await body(req);
+      const r = await injector.send({ kind: 'offer', sdp: String(sdp) }, 30_000);
+      return r.ok ? send(200, { sdp: r.sdp, type: 'answer', session_id: r.sessionId }) : send(r.status, { error: r.error });
+    }
+    if (req.method === 'POST' && req.url === '/close') {
+      const { session_id: id } = await body(req);
+      const r = await injector.send({ kind: 'close', sessionId: String(id) });
+      return send(200, { ok: r.ok });
+    }
+    if (req.method === 'POST' && req.url === '/reset') {
+      await body(req);
+      samples = []; frames = 0; damaged = 0; streams = new Map();
+      return send(200, { ok: true });
+    }
+    if (req.method === 'GET' && req.url === '/stats') {
+      const r = await injector.send({ kind: 'stats' });
+      const receiver: SessionStats[] = r.ok ? r.stats ?? [] : [];
+      return send(200, { frames, damaged, samples, sessions: receiver.length, streams: Object.fromEntries(streams), receiver });
+    }
+    send(404, { error: 'not found' });
+  } catch (err) {
+    send(500, { error: (err as Error).message });
+  }
+});
+server.listen(Number(opt('--port', '0')), '127.0.0.1', () => {
+  console.log(JSON.stringify({ port: (server.address() as { port: number }).port }));
+});
+const stop = () => { server.close(); app.stop(); };
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+await running;
+process.exit(0);

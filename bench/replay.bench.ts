@@ -1,0 +1,119 @@
+/**
+ * Replay throughput: VideoStreamReplayerOp (realtime: false) into a sink, beside the floor measured in the
+ * same run: node-av's own demux + decode loop on the same file (no graph, no VideoFrame). Each side runs
+ * in its own child process and reports its own CPU (process.cpuUsage, that process only), counted from the
+ * file's open to its last picture. Clips: 1080p H264 (Matroska) and 1080p VP9 (WebM), moving content,
+ * made here with node-av's encoders.
+ *   node --import tsx bench/replay.bench.ts [--frames N] [--runs N]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { FormatContext, CodecContext, Frame, Packet } from 'node-av';
+import { AVERROR_EAGAIN, AVERROR_EOF, AVMEDIA_TYPE_VIDEO } from 'node-av/constants';
+import { Application, defineOperator, port } from '../framework/index.ts';
+import { VideoFrame } from '../operators/messages/index.ts';
+import { VideoStreamReplayerOp } from '../operators/recording/index.ts';
+import { findDecoder } from '../operators/recording/codecs.ts';
+import { makeClip } from '../test/recording/clip.ts';
+import { describeMachine, formatMarkdownTable, ownCpuMs, writeMarkdown, writeResults } from './lib/index.ts';
+
+const self = fileURLToPath(import.meta.url);
+const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
+
+interface Run { frames: number; cpuMs: number; wallMs: number }
+
+/** node-av's decode loop: the floor. Same decoder choice and threading as the replayer. */
+async function floor(file: string): Promise<Run> {
+  const cpu0 = ownCpuMs(), t0 = performance.now();
+  const fmt = new FormatContext();
+  await fmt.openInput(file, null, null);
+  await fmt.findStreamInfo(null);
+  const index = fmt.findBestStream(AVMEDIA_TYPE_VIDEO);
+  const stream = fmt.streams[index];
+  const codec = findDecoder(stream.codecpar.codecId)!;
+  const dec = new CodecContext();
+  dec.allocContext3(codec);
+  dec.parametersToContext(stream.codecpar);
+  dec.threadCount = 0;
+  await dec.open2(codec, null);
+  const pkt = new Packet(); pkt.alloc();
+  const frame = new Frame(); frame.alloc();
+  let frames = 0;
+  const drain = () => { while (dec.receiveFrameSync(frame) >= 0) frames++; };
+  for (;;) {
+    const ret = await fmt.readFrame(pkt);
+    if (ret === AVERROR_EOF) break;
+    if (pkt.streamIndex !== index) { pkt.unref(); continue; }
+    let sent = await dec.sendPacket(pkt);
+    if (sent === AVERROR_EAGAIN) { drain(); sent = await dec.sendPacket(pkt); }
+    pkt.unref();
+    drain();
+  }
+  await dec.sendPacket(null);
+  let got;
+  while ((got = dec.receiveFrameSync(frame)) !== AVERROR_EOF && got !== AVERROR_EAGAIN) if (got >= 0) frames++; else break;
+  const run = { frames, cpuMs: ownCpuMs() - cpu0, wallMs: performance.now() - t0 };
+  dec.freeContext(); await fmt.closeInput(); fmt.freeContext();
+  return run;
+}
+
+/** The replayer in a graph, as fast as a sink takes (the sink reads one byte per picture). */
+async function replayer(file: string): Promise<Run> {
+  let frames = 0, touched = 0;
+  const Sink = defineOperator({ name: 'Sink', params: z.object({}).strict(), inputs: { in: port(VideoFrame) }, compute({ in: f }) { frames++; touched += f.planes[0].data[0]; } });
+  const app = new Application('replay_bench', { logLevel: 'warn' });
+  app.addFlow(app.add('replayer', VideoStreamReplayerOp, { params: { filename: file, realtime: false } }), app.add('sink', Sink), [['output', 'in']]);
+  const cpu0 = ownCpuMs(), t0 = performance.now();
+  await app.run();
+  if (touched < 0) console.log(touched);
+  return { frames, cpuMs: ownCpuMs() - cpu0, wallMs: performance.now() - t0 };
+}
+
+if (process.argv[2] === '--child') {
+  const [, , , kind, file] = process.argv;
+  const run = kind === 'floor' ? await floor(file) : await replayer(file);
+  process.stdout.write(JSON.stringify(run) + '\n');
+  process.exit(0);
+}
+
+const FRAMES = arg('frames', 150), RUNS = arg('runs', 3);
+const dir = mkdtempSync(join(os.tmpdir(), 'holots-bench-replay-'));
+const rows: string[][] = [];
+const results: unknown[] = [];
+try {
+  for (const codec of ['H264', 'VP9'] as const) {
+    const file = join(dir, `clip-${codec}.${codec === 'H264' ? 'mkv' : 'webm'}`);
+    console.error(`making a ${FRAMES}-frame 1080p ${codec} clip...`);
+    await makeClip(file, { codec, width: 1920, height: 1080, frames: FRAMES, fps: 30, bitrateKbps: 6000 });
+    const runs: Record<string, Run[]> = { floor: [], replayer: [] };
+    for (let i = 0; i < RUNS; i++) {
+      for (const kind of ['floor', 'replayer'] as const) {
+        const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', kind, file], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`${kind} child failed: ${r.stderr}`);
+        runs[kind].push(JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Run);
+      }
+    }
+    // Least CPU of the runs: the machine is shared, so the quietest run is the closest to the truth.
+    const best = (k: string) => runs[k].reduce((a, b) => (a.cpuMs / a.frames <= b.cpuMs / b.frames ? a : b));
+    const f = best('floor'), p = best('replayer');
+    const perFrame = (r: Run) => r.cpuMs / r.frames;
+    rows.push([codec, '1920x1080', `${(statSync(file).size / 1e6).toFixed(1)} MB`, String(p.frames),
+      (f.frames / (f.wallMs / 1000)).toFixed(0), (p.frames / (p.wallMs / 1000)).toFixed(0),
+      perFrame(f).toFixed(2), perFrame(p).toFixed(2), `${(perFrame(p) / perFrame(f)).toFixed(2)}x`]);
+    results.push({ codec, frames: FRAMES, runs });
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const load = os.loadavg().map((v) => v.toFixed(1)).join(' / ');
+const md = formatMarkdownTable(
+  ['codec', 'size', 'file', 'pictures', 'floor fps', 'replayer fps', 'floor CPU ms/frame', 'replayer CPU ms/frame', 'replayer / floor'],
+  rows,
+) + `\n\nFloor: node-av's demux + decode loop, same decoder and threading, no graph. Best (least CPU per frame) of ${RUNS} runs each; each in its own process. ${describeMachine()}; load average ${load} (a shared machine: compare ratios, not absolutes).`;
+writeResults('replay', { load: os.loadavg(), results });
+writeMarkdown('replay', md);
+console.log(md);
