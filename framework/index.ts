@@ -13,6 +13,7 @@ export type { Envelope, ConnectionOptions } from './connection.ts';
 export * from './registry.ts';
 export * from './yaml/index.ts';
 export * from './operator-class.ts';
+export * from './fragments/index.ts';
 export * from './tap.ts';
 export * from './pipe-operator.ts';
 export * from './observable-source.ts';

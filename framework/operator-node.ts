@@ -40,6 +40,9 @@ interface OutputPort {
   undelivered: number;
 }
 
+/** The node behind an operator's context, for the framework's own relays (fragments) only. */
+export const nodeOfContext = new WeakMap<object, OperatorNode>();
+
 /**
  * The runtime side of one operator instance: its queues, its conditions and its lifecycle. The
  * conditions are evaluated in `ready()`; all must hold (AND), as in Holoscan.
@@ -67,18 +70,18 @@ export class OperatorNode implements Schedulable {
   readonly upstream = new Set<OperatorNode>();
   readonly downstream = new Set<OperatorNode>();
 
-  private countLeft = Infinity;
+  protected countLeft = Infinity;
   private periodMs = 0;
-  private nextDue = 0;
+  protected nextDue = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly isAsync: boolean;
-  private readonly isLeaf: () => boolean;
+  protected readonly isLeaf: () => boolean;
 
   private state: unknown = undefined;
-  private metadata: Metadata = EMPTY_METADATA;
-  private trace: Trace | null = null;
-  private readonly emitters: Record<string, (value: unknown, meta?: Metadata) => void> = {};
-  private runtime!: NodeRuntime;
+  protected metadata: Metadata = EMPTY_METADATA;
+  protected trace: Trace | null = null;
+  protected readonly emitters: Record<string, (value: unknown, meta?: Metadata) => void> = {};
+  protected runtime!: NodeRuntime;
   readonly ctx: OperatorContext<unknown> & { state: unknown };
 
   constructor(
@@ -123,6 +126,16 @@ export class OperatorNode implements Schedulable {
       fail: (error: unknown) => node.runtime.fail(error instanceof OperatorError ? error : new OperatorError(name, node.type, 'stream', error)),
       get stopTimeoutMs() { return node.runtime.stopTimeoutMs; },
     };
+    nodeOfContext.set(this.ctx, this);
+  }
+
+  /** The trace of the messages the current compute took (null when not tracking). */
+  get currentTrace(): Trace | null { return this.trace; }
+  /** Whether the application records traces. */
+  get tracking(): boolean { return this.runtime?.tracker != null; }
+  /** A relay continues a trace that began in another process: the next emits carry it unchanged. */
+  adoptTrace(trace: Trace | null): void {
+    if (this.def.relay) this.trace = trace;
   }
 
   get type(): string { return this.def.name; }
@@ -261,8 +274,11 @@ export class OperatorNode implements Schedulable {
     return false;
   }
 
+  /** No further compute may start now (one in flight here; a pooled operator allows one per thread). */
+  protected atCapacity(): boolean { return this.inFlight; }
+
   ready(): boolean {
-    if (this.inFlight || this.disabled || this.stopped || this.countLeft <= 0) return false;
+    if (this.atCapacity() || this.disabled || this.stopped || this.countLeft <= 0) return false;
     if (this.isAsync && !this.asyncPending) return false;
     if (this.def.anyInput) {
       if (!this.anyInputHasMessage()) return false;
@@ -323,7 +339,7 @@ export class OperatorNode implements Schedulable {
     }
   }
 
-  private takeInputs(): Record<string, unknown> {
+  protected takeInputs(): Record<string, unknown> {
     const values: Record<string, unknown> = {};
     let meta = EMPTY_METADATA;
     let trace: Trace | null = null;
@@ -368,7 +384,7 @@ export class OperatorNode implements Schedulable {
     this.inFlight = false;
     this.pending = null;
     const tracker = this.runtime.tracker;
-    if (tracker && this.trace && this.isLeaf()) tracker.record(this.leafPath(this.trace.path), performance.now() - this.trace.t0);
+    if (tracker && this.trace && this.isLeaf() && !this.def.relay) tracker.record(this.leafPath(this.trace.path), performance.now() - this.trace.t0);
     this.trace = null;
     if (!this.stopped) this.runtime.runQueue.kick(this);
     this.runtime.settled();
@@ -376,13 +392,13 @@ export class OperatorNode implements Schedulable {
 
   private readonly leafPaths = new Map<string, string>();
   /** The full path ends at this leaf; cached so tracking doesn't build a string per message. */
-  private leafPath(path: string): string {
+  protected leafPath(path: string): string {
     let full = this.leafPaths.get(path);
     if (!full) this.leafPaths.set(path, (full = `${path} -> ${this.name}`));
     return full;
   }
 
-  private failed(err: unknown): void {
+  protected failed(err: unknown): void {
     this.inFlight = false;
     this.pending = null;
     this.runtime.fail(err instanceof OperatorError ? err : new OperatorError(this.name, this.type, 'compute', err));
@@ -399,7 +415,7 @@ export class OperatorNode implements Schedulable {
     const meta = extra ? mergeMetadata(this.metadata, Object.freeze({ ...extra })) : this.metadata;
     let trace: Trace | null = null;
     if (this.runtime.tracker) {
-      trace = this.trace ? { t0: this.trace.t0, path: this.leafPath(this.trace.path) } : { t0: performance.now(), path: this.name };
+      trace = this.trace ? (this.def.relay ? this.trace : { t0: this.trace.t0, path: this.leafPath(this.trace.path) }) : { t0: performance.now(), path: this.name };
     }
     const env: Envelope = { value, meta, trace };
     const taps = port.taps;

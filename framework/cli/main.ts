@@ -9,6 +9,10 @@ import { loadApp, readAppOptions, type ParamOverride } from '../yaml/load-app.ts
 import type { AppOption } from '../yaml/app-file.ts';
 import { describeOperator, formatOperator, operatorsMarkdown } from './describe-operators.ts';
 import { toMermaid } from './mermaid.ts';
+import type { Application } from '../application.ts';
+import { crossingFlows, type FragmentMap } from '../fragments/fragment-map.ts';
+import { prepareFragments, type PreparedFragments } from '../fragments/fragment-app.ts';
+import { FragmentSetupError, type NatsOptions } from '../fragments/nats-connect.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
@@ -24,7 +28,8 @@ export interface CliOptions {
   schemaPath: string;
 }
 
-const RUN_KEYS = new Set(['_', '$0', 'app', 'set', 'track', 'log-level', 'logLevel', 'validate-messages', 'validateMessages', 'help', 'version']);
+const FRAGMENT_KEYS = ['fragment', 'nats', 'nats-user', 'nats-password', 'nats-token', 'nats-tls-ca', 'nats-tls-cert', 'nats-tls-key', 'instance'];
+const RUN_KEYS = new Set(['_', '$0', 'app', 'set', 'track', 'log-level', 'logLevel', 'validate-messages', 'validateMessages', 'help', 'version', ...FRAGMENT_KEYS, ...FRAGMENT_KEYS.map(camel)]);
 
 /** The `holots` command line. Returns the exit code; errors go to stderr with one clear line first. */
 export async function main(argv: string[], options: CliOptions): Promise<number> {
@@ -47,20 +52,30 @@ export async function main(argv: string[], options: CliOptions): Promise<number>
         .option('set', { type: 'string', array: true, default: [] as string[], describe: 'override a parameter: op.param=value (repeatable)' })
         .option('track', { type: 'boolean', default: false, describe: 'print per-path latency (data-flow tracking) at exit' })
         .option('validate-messages', { type: 'boolean', default: false, describe: 'check every message against its port type' })
+        .option('fragment', { type: 'string', array: true, describe: 'run only this fragment of the app (repeatable); flows to the others go over NATS' })
+        .option('nats', { type: 'string', describe: 'NATS server URL(s), comma-separated (with --fragment; default nats://127.0.0.1:4222)' })
+        .option('nats-user', { type: 'string', describe: 'NATS user' })
+        .option('nats-password', { type: 'string', describe: 'NATS password (or the HOLOTS_NATS_PASSWORD environment variable)' })
+        .option('nats-token', { type: 'string', describe: 'NATS token (or HOLOTS_NATS_TOKEN)' })
+        .option('nats-tls-ca', { type: 'string', describe: 'CA file that signed the NATS server certificate' })
+        .option('nats-tls-cert', { type: 'string', describe: 'client certificate file (mutual TLS)' })
+        .option('nats-tls-key', { type: 'string', describe: 'client key file (mutual TLS)' })
+        .option('instance', { type: 'string', describe: 'this process\'s id among the copies of its fragment (default: fragment name + random)' })
         .options(appOptionFlags(appOptions, appFile ?? ''))
         .strict(false),
       async (args) => {
         code = await runCommand(args as unknown as RunArgs, options);
       },
     )
-    .command('validate <app>', 'check an app YAML without running it', (y) => y.positional('app', { type: 'string', demandOption: true }).option('set', { type: 'string', array: true, default: [] as string[] }), async (args) => {
-      const { spec, subgraphs } = await loadApp(args.app, { registry: options.registry, set: args.set, logLevel: 'error' });
+    .command('validate <app>', 'check an app YAML without running it; lists the flows that cross fragments', (y) => y.positional('app', { type: 'string', demandOption: true }).option('set', { type: 'string', array: true, default: [] as string[] }), async (args) => {
+      const { app, spec, subgraphs } = await loadApp(args.app, { registry: options.registry, set: args.set, logLevel: 'error', checkFragments: true });
       const inner = subgraphs.length ? `, ${subgraphs.length} subgraph${subgraphs.length > 1 ? 's' : ''}` : '';
       process.stdout.write(`${args.app}: ok (${Object.keys(spec.operators).length} operators, ${spec.flows.length} flows${inner})\n`);
+      if (spec.fragments) process.stdout.write(describeFragments(app, spec.fragments));
     })
-    .command('graph <app>', 'print the app graph as a mermaid flowchart', (y) => y.positional('app', { type: 'string', demandOption: true }), async (args) => {
-      const { app, subgraphs } = await loadApp(args.app, { registry: options.registry, logLevel: 'error' });
-      process.stdout.write(toMermaid(app, subgraphs) + '\n');
+    .command('graph <app>', 'print the app graph as a mermaid flowchart (subgraphs and fragments as boxes)', (y) => y.positional('app', { type: 'string', demandOption: true }), async (args) => {
+      const { app, subgraphs, spec } = await loadApp(args.app, { registry: options.registry, logLevel: 'error', checkFragments: true });
+      process.stdout.write(toMermaid(app, subgraphs, spec.fragments) + '\n');
     })
     .command('operators', 'list the registered operators with their ports and params', (y) => y.option('json', { type: 'boolean', default: false }).option('markdown', { type: 'boolean', default: false }), (args) => {
       const infos = options.registry.list().map(describeOperator);
@@ -112,7 +127,24 @@ async function runCommand(args: RunArgs, options: CliOptions): Promise<number> {
   const fromOptions = appOptionSets(declared.options ?? {}, args);
   sets.unshift(...fromOptions.sets);
   if (fromOptions.logLevel) logLevel = fromOptions.logLevel;
-  const { app } = await loadApp(args.app, { registry: options.registry, set: sets, logLevel });
+  const fragments = (args.fragment as string[] | undefined) ?? [];
+  if (fragments.length === 0) {
+    const stray = FRAGMENT_KEYS.slice(1).find((k) => args[k] !== undefined);
+    if (stray) throw new UsageError(`--${stray} goes with --fragment NAME (without it the whole app runs in this process)`);
+  }
+  const { app: whole, spec } = await loadApp(args.app, { registry: options.registry, set: sets, logLevel, checkFragments: fragments.length > 0 });
+  let app = whole;
+  let prepared: PreparedFragments | null = null;
+  if (fragments.length) {
+    if (!spec.fragments) throw new UsageError(`${args.app} has no fragments: section; add one (e.g. fragments: { ingest: [...], viz: [...] }) to run parts of it with --fragment`);
+    try {
+      prepared = await prepareFragments(whole, { fragments: spec.fragments, run: fragments, nats: natsOptions(args), instance: args.instance as string | undefined });
+    } catch (e) {
+      if (e instanceof FragmentSetupError || e instanceof GraphError) throw new UsageError(e.message);
+      throw e;
+    }
+    app = prepared.app;
+  }
   const onCrash = (err: unknown) => {
     app.log.error(`uncaught error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exitCode = EXIT_RUNTIME;
@@ -122,6 +154,7 @@ async function runCommand(args: RunArgs, options: CliOptions): Promise<number> {
   try {
     await app.run({ track: args.track, validateMessages: args.validateMessages, handleSignals: true });
   } finally {
+    await prepared?.close();
     process.off('uncaughtException', onCrash);
     if (args.track && app.tracker) process.stdout.write(app.tracker.format() + '\n');
   }
@@ -183,6 +216,34 @@ function appOptionSets(declared: Record<string, AppOption>, args: RunArgs): { se
   return { sets, logLevel };
 }
 
+function natsOptions(args: RunArgs): NatsOptions {
+  const str = (k: string) => (typeof args[camel(k)] === 'string' ? (args[camel(k)] as string) : undefined);
+  const servers = (str('nats') ?? 'nats://127.0.0.1:4222').split(',').map((u) => u.trim()).filter(Boolean);
+  const tls = str('nats-tls-ca') || str('nats-tls-cert') || str('nats-tls-key')
+    ? { caFile: str('nats-tls-ca'), certFile: str('nats-tls-cert'), keyFile: str('nats-tls-key') }
+    : undefined;
+  return {
+    servers,
+    user: str('nats-user'),
+    pass: str('nats-password') ?? process.env.HOLOTS_NATS_PASSWORD,
+    token: str('nats-token') ?? process.env.HOLOTS_NATS_TOKEN,
+    tls,
+  };
+}
+
+/** `holots validate`: the fragments and the flows that cross between them (over NATS when split). */
+function describeFragments(app: Application, fragments: FragmentMap): string {
+  const lines = [`fragments: ${Object.entries(fragments).map(([f, ops]) => `${f} [${ops.join(', ')}]`).join(', ')}`];
+  const crossing = crossingFlows(app, fragments);
+  lines.push(crossing.length ? 'flows that cross fragments (over NATS with --fragment):' : 'no flow crosses fragments');
+  for (const f of crossing) {
+    const type = app.operator(f.from).def.outputs[f.fromPort].type;
+    const how = type.reply ? 'request/reply, queue group' : `capacity ${f.capacity}, ${f.policy}`;
+    lines.push(`  ${f.from}.${f.fromPort} -> ${f.to}.${f.toPort}  (${f.fromFragment} -> ${f.toFragment}, ${type.name}, ${how})`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 function camel(s: string): string {
   return s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
@@ -190,6 +251,10 @@ function camel(s: string): string {
 function reportError(e: unknown): number {
   if (e instanceof AppFileError || e instanceof GraphError || e instanceof UsageError) {
     process.stderr.write(`holots: ${e.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (e instanceof OperatorError && e.cause instanceof FragmentSetupError) {
+    process.stderr.write(`holots: ${e.cause.message}\n`);
     return EXIT_USAGE;
   }
   if (e instanceof OperatorError) {

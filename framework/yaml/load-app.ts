@@ -13,6 +13,7 @@ import { firstProblem, formatPath } from '../zod-issue.ts';
 import { AppFileBase, CUSTOM_TYPE, normalizeFlow, parseEndpoint, PARAM_TARGET, SUBGRAPH_TYPE, type AppFile, type AppOption } from './app-file.ts';
 import { graphParamsSchema, ParamRefError, substituteParams } from './graph-params.ts';
 import { AppFileError } from './app-file-error.ts';
+import { checkFragments } from '../fragments/fragment-map.ts';
 import { operatorImportAdvice } from './operator-import-advice.ts';
 
 /** An `op.param=value` override that came from somewhere other than `--set` (an app option such as `--port 9000`). */
@@ -28,6 +29,8 @@ export interface LoadOptions {
   set?: (string | ParamOverride)[];
   logLevel?: LogLevel;
   logger?: Logger;
+  /** Check the `fragments:` section (each operator in exactly one); `validate` and fragment runs do. */
+  checkFragments?: boolean;
 }
 
 /** A subgraph placed in the app: its operators are named `<name>.<inner>`. */
@@ -102,6 +105,13 @@ export async function loadApp(path: string, options: LoadOptions): Promise<Loade
   } catch (e) {
     throw new AppFileError(path, graph.lineOf(['flows']), (e as Error).message);
   }
+  if (options.checkFragments && graph.spec.fragments) {
+    try {
+      checkFragments(app, graph.spec.fragments);
+    } catch (e) {
+      throw e instanceof GraphError ? new AppFileError(path, graph.lineOf(e.path), e.message) : e;
+    }
+  }
   return { app, file: graph.file, spec: graph.spec, subgraphs: ctx.subgraphs };
 }
 
@@ -171,6 +181,16 @@ async function addGraph(ctx: LoadContext, graph: GraphFile, prefix: string, para
   }
   const overridden = applyOverrides(spec, defs, sets, path);
 
+  // Pools are the application's: the top graph declares them, operators anywhere may use them.
+  if (spec.pools && prefix) throw new AppFileError(path, lineOf(['pools']), 'pools: a subgraph cannot declare pools; declare them in the app file');
+  for (const [name, pool] of Object.entries(spec.pools ?? {})) {
+    try {
+      app.addPool(name, pool);
+    } catch (e) {
+      throw toFileError(e, path, lineOf, overridden);
+    }
+  }
+
   const used = new Map<string, Interface>();
   for (const [name, entry] of Object.entries(spec.operators)) {
     let opParams: Record<string, unknown> | undefined;
@@ -188,7 +208,9 @@ async function addGraph(ctx: LoadContext, graph: GraphFile, prefix: string, para
       continue;
     }
     try {
-      app.add(qualify(name), def, { params: opParams as never, conditions: conditions as never });
+      if (entry.instances !== undefined && entry.pool === undefined) throw new GraphError(`operator '${name}': instances applies to an operator on a pool; add pool: NAME`, ['operators', name, 'instances']);
+      const onPool = entry.pool === undefined ? {} : { pool: entry.pool, instances: entry.instances, module: options.registry.get(entry.type) ? undefined : customModule(entry.type, file) };
+      app.add(qualify(name), def, { params: opParams as never, conditions: conditions as never, ...onPool });
     } catch (e) {
       // The error's path names the qualified operator; this file knows it by its own name.
       if (e instanceof GraphError && e.path[0] === 'operators') e = new GraphError(e.message, ['operators', name, ...e.path.slice(2)]);
@@ -235,6 +257,12 @@ async function addGraph(ctx: LoadContext, graph: GraphFile, prefix: string, para
     }
   }
   return iface;
+}
+
+/** Where a worker thread loads a `./file.ts#Export` type from (the same file the main thread loaded). */
+function customModule(type: string, file: string): { url: string; exportName: string } {
+  const hash = type.lastIndexOf('#');
+  return { url: pathToFileURL(resolve(dirname(file), type.slice(0, hash))).href, exportName: type.slice(hash + 1) };
 }
 
 /** Reads the subgraph `graph` uses as operator `name`, checks the params passed to it, and flattens it. */

@@ -6,6 +6,7 @@ export {
 export { Renderer, type LayerStyle } from './renderer/renderer.ts';
 export type { ContextProvider, KeyEvent } from './context/context-provider.ts';
 export { EglHeadlessProvider, type HeadlessPlatform } from './context/egl-headless.ts';
-export { GlfwWindowProvider, letterbox } from './context/glfw-window.ts';
+export { GlfwWindowProvider } from './context/glfw-window.ts';
+export { letterbox, type PixelRect } from './renderer/letterbox.ts';
 export { createContextProvider, hasDisplay } from './context/choose-provider.ts';
 export { yuvToRgbMatrix } from './renderer/yuv-matrix.ts';

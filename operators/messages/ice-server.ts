@@ -25,5 +25,9 @@ export function toRTCIceServer(server: IceServer): RTCIceServerInit {
   return typeof server === 'string' ? { urls: server } : { ...server };
 }
 
-/** What a page needs to build its RTCPeerConnection like the server's. */
-export interface PeerConfiguration { iceServers: RTCIceServerInit[] }
+/** What a page needs to build its RTCPeerConnection like the server's (a signaling reply, so it may cross processes). */
+export const PeerConfigurationSchema = z.object({
+  iceServers: z.array(z.object({ urls: z.union([z.string(), z.array(z.string())]), username: z.string().optional(), credential: z.string().optional() })),
+});
+
+export type PeerConfiguration = z.output<typeof PeerConfigurationSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineMessage } from '../../framework/index.ts';
-import type { PeerConfiguration } from './ice-server.ts';
+import { defineMessage, type ReplyChannel } from '../../framework/index.ts';
+import { PeerConfigurationSchema, type PeerConfiguration } from './ice-server.ts';
 
 /**
  * Signaling travels over a port so that any source (the seed's `/offer`, WHIP, a WebSocket, a test)
@@ -52,4 +52,32 @@ export const SignalingSchema = z.custom<SignalingRequest>(
   'a signaling request with kind and reply',
 );
 
-export const Signaling = defineMessage<SignalingRequest>('Signaling', SignalingSchema, 'a signaling request with its reply callback');
+const SessionStatsSchema = z.object({ id: z.string() }).passthrough();
+
+export const SignalingReplySchema = z.union([
+  z.object({ ok: z.literal(true), sessionId: z.string().optional(), sdp: z.string().optional(), stats: z.array(SessionStatsSchema).optional(), configuration: PeerConfigurationSchema.optional() }),
+  z.object({ ok: z.literal(false), status: z.number().int().min(400).max(599), error: z.string() }),
+]) as unknown as z.ZodType<SignalingReply>;
+
+const FAILURE_STATUS = { gone: 410, unavailable: 503, timeout: 504 } as const;
+
+/**
+ * Across fragments a request is answered by one copy of the WebRTC fragment (a queue group); the copy
+ * that opened a session keeps its trickle and close requests, and stats asks every copy and says which
+ * one (`worker`) holds each session.
+ */
+const signalingReplies: ReplyChannel<SignalingRequest, SignalingReply> = {
+  field: 'reply',
+  schema: SignalingReplySchema,
+  failed: ({ kind, message }) => ({ ok: false, status: FAILURE_STATUS[kind], error: message }),
+  key: (req) => ('sessionId' in req ? req.sessionId : undefined),
+  claims: (reply) => (reply.ok && reply.sessionId ? reply.sessionId : undefined),
+  releases: (req) => req.kind === 'close',
+  gather: (req) => req.kind === 'stats',
+  merge: (replies) => ({
+    ok: true,
+    stats: replies.flatMap(({ instance, reply }) => (reply.ok ? (reply.stats ?? []).map((s) => ({ ...s, worker: instance })) : [])),
+  }),
+};
+
+export const Signaling = defineMessage<SignalingRequest>('Signaling', SignalingSchema, 'a signaling request with its reply callback', { reply: signalingReplies });

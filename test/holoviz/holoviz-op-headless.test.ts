@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { Application, defineOperator, port } from '../../framework/index.ts';
 import { GeometryMessage, HolovizOp, HolovizParams } from '../../operators/holoviz/index.ts';
-import { VideoFrame } from '../../operators/messages/index.ts';
+import { allocateFrame, VideoFrame } from '../../operators/messages/index.ts';
 import { TestPatternOp } from '../../operators/video/index.ts';
 import { near, px, withoutDisplay } from './helpers.ts';
 
@@ -59,6 +59,41 @@ describe('HolovizOp headless (EGL, no X)', () => {
     assert.ok(near(px(d, 160, 144, 12), [0, 255, 0, 255], 3), `dot ${px(d, 160, 144, 12)}`);
     assert.ok(near(px(d, 160, 80, 60), [255, 0, 0, 255], 3), `box edge ${px(d, 160, 80, 60)}`);
     assert.ok(near(px(d, 160, 96, 60), [0, 0, 255, 255], 3), `box inside ${px(d, 160, 96, 60)}`);
+  });
+
+  it('letterboxes a 4:3 picture into a 16:9 render buffer, with black bars, and keeps geometry on the picture', async () => {
+    // 160x120 (4:3), left half red, right half blue, into 320x180 (16:9): the picture is 240x180 at x 40.
+    const Halves = defineOperator({
+      name: 'Halves', params: z.object({}), outputs: { out: port(VideoFrame) },
+      compute(_in, emit) {
+        const f = allocateFrame('rgba', 160, 120);
+        const d = f.planes[0].data;
+        for (let y = 0; y < 120; y++) for (let x = 0; x < 160; x++) d.set(x < 80 ? [255, 0, 0, 255] : [0, 0, 255, 255], (y * 160 + x) * 4);
+        emit.out(f);
+      },
+    });
+    const got: VideoFrame[] = [];
+    const app = new Application('letterbox', { logLevel: 'warn' });
+    const src = app.add('src', Halves, { conditions: [{ type: 'count', count: 2 }] });
+    const viz = app.add('viz', HolovizOp, {
+      params: {
+        width: 320, height: 180, headless: true, enable_render_buffer_output: true,
+        tensors: [{ name: 'video', type: 'color' }, { name: 'dot', type: 'points', color: [0, 1, 0, 1], point_size: 8, data: [[0.75, 0.25]] }],
+      },
+    });
+    app.addFlow(src, viz, [['out', 'receivers']]);
+    app.addFlow(viz, app.add('sink', FrameSink(got)), [['render_buffer_output', 'in']]);
+    await app.run();
+    const last = got[got.length - 1];
+    assert.ok(last, 'nothing was rendered');
+    assert.equal(last.width, 320);
+    assert.equal(last.height, 180);
+    const d = last.planes[0].data;
+    for (const [x, y] of [[0, 90], [39, 0], [39, 179], [280, 90], [319, 179]]) assert.deepEqual(px(d, 320, x, y), [0, 0, 0, 255], `bar at ${x},${y}`);
+    for (const [x, y] of [[40, 0], [100, 90], [150, 179]]) assert.deepEqual(px(d, 320, x, y), [255, 0, 0, 255], `left half at ${x},${y}`);
+    for (const [x, y] of [[170, 0], [220, 150], [279, 179]]) assert.deepEqual(px(d, 320, x, y), [0, 0, 255, 255], `right half at ${x},${y}`);
+    // Filtering blends the halves only next to x 160. (0.75, 0.25) of the picture, not of the buffer: x 40 + 180, y 45.
+    assert.ok(near(px(d, 320, 220, 45), [0, 255, 0, 255], 3), `dot ${px(d, 320, 220, 45)}`);
   });
 
   it('names itself when a receiver gets something it cannot draw', async () => {

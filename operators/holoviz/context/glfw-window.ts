@@ -8,6 +8,7 @@ import {
   GL_BACK, GL_COLOR_BUFFER_BIT, GL_DRAW_FRAMEBUFFER, GL_LINEAR, GL_READ_FRAMEBUFFER, GL_RENDERER, GL_SCISSOR_TEST, GL_VERSION,
 } from '../gl/gl-constants.ts';
 import type { ContextProvider, KeyEvent } from './context-provider.ts';
+import { letterbox } from '../renderer/letterbox.ts';
 
 export interface GlfwWindowOptions {
   title: string;
@@ -17,14 +18,6 @@ export interface GlfwWindowOptions {
   vsync?: boolean;
   resizable?: boolean;
   onKey?: (e: KeyEvent) => void;
-}
-
-/** Where a picture of `w` x `h` goes inside a window of `fw` x `fh`, keeping its aspect (letterbox). */
-export function letterbox(w: number, h: number, fw: number, fh: number): { x: number; y: number; w: number; h: number } {
-  const scale = Math.min(fw / w, fh / h);
-  const dw = Math.max(1, Math.round(w * scale));
-  const dh = Math.max(1, Math.round(h * scale));
-  return { x: Math.floor((fw - dw) / 2), y: Math.floor((fh - dh) / 2), w: dw, h: dh };
 }
 
 let glfwUsers = 0;

@@ -10,6 +10,7 @@ import type { GeometryMessage, GeometryType, LayerSpec, LayerType } from '../lay
 import { buildGeometry } from './geometry-builder.ts';
 import { GlyphAtlas } from './glyph-atlas.ts';
 import { ImageTextures } from './image-textures.ts';
+import { letterbox, type PixelRect } from './letterbox.ts';
 import { createProgram } from './program.ts';
 import { GEOMETRY_FRAGMENT, GEOMETRY_MODE, GEOMETRY_VERTEX, IMAGE_FORMAT_IDS, IMAGE_VERTEX, imageFragment } from './shaders.ts';
 import { VertexSink } from './vertex-sink.ts';
@@ -47,8 +48,10 @@ export function styleOf(spec: Pick<LayerSpec, 'opacity' | 'priority' | 'color' |
 
 /**
  * Draws image and geometry layers into its own framebuffer object (RGBA8, `width` x `height`, first
- * row = top of the picture). It knows nothing of windows: a context provider shows the FBO. Every
- * method must be called with the GL context current, on the thread that owns it.
+ * row = top of the picture). All layers share one content area, letterboxed to the first image
+ * layer's aspect with black bars, so a 4:3 camera in a 16:9 target is not stretched and geometry in
+ * normalized coordinates stays on the picture. It knows nothing of windows: a context provider shows
+ * the FBO. Every method must be called with the GL context current, on the thread that owns it.
  */
 export class Renderer {
   framebuffer = 0;
@@ -64,8 +67,11 @@ export class Renderer {
   private atlas: GlyphAtlas | null = null;
   private readonly matrices = new Map<string, ReturnType<typeof yuvToRgbMatrix>>();
   private readonly scratch = new Uint32Array(1);
+  /** Where the layers are drawn in the target; geometry was built for this size. */
+  private content: PixelRect;
 
   constructor(readonly gl: GL, public width: number, public height: number, private readonly fontPath?: string) {
+    this.content = { x: 0, y: 0, w: width, h: height };
     this.createFramebuffer();
     gl.glGenVertexArrays(2, this.vaos);
     this.geometryProgram = createProgram(gl, 'holoviz geometry', GEOMETRY_VERTEX, GEOMETRY_FRAGMENT);
@@ -101,7 +107,13 @@ export class Renderer {
     this.width = width;
     this.height = height;
     this.createFramebuffer();
-    for (const l of this.layers.values()) if (l.type !== 'color') l.dirty = true;
+  }
+
+  /** The area the layers are drawn in (pixels, top-left origin): the first image layer's aspect, letterboxed into the target. */
+  contentArea(): PixelRect {
+    const first = this.firstImageLayer();
+    const frame = first ? (this.layers.get(first) as ImageLayer).frame : null;
+    return frame ? letterbox(frame.width, frame.height, this.width, this.height) : { x: 0, y: 0, w: this.width, h: this.height };
   }
 
   /** Declares a layer (from HolovizOp's `tensors`): its type, style and optional static geometry. */
@@ -173,11 +185,18 @@ export class Renderer {
       this.drawOrder = [...this.layers.values()].sort((a, b) => a.style.priority - b.style.priority || a.order - b.order);
       this.orderDirty = false;
     }
+    const area = this.contentArea();
+    if (area.w !== this.content.w || area.h !== this.content.h) {
+      for (const l of this.layers.values()) if (l.type !== 'color') l.dirty = true; // geometry is laid out in content pixels
+    }
+    this.content = area;
+    const full = area.w === this.width && area.h === this.height;
     gl.glBindFramebuffer(GL_FRAMEBUFFER, this.framebuffer);
-    gl.glViewport(0, 0, this.width, this.height);
-    // An opaque picture at the bottom covers every pixel: clearing first would be a wasted full pass.
+    // The FBO's first row is the top of the picture, so a top-left y is GL's y as it is.
+    gl.glViewport(area.x, area.y, area.w, area.h);
+    // An opaque picture at the bottom covering every pixel makes clearing first a wasted full pass; bars need the clear.
     const bottom = this.drawOrder[0];
-    if (!(bottom && bottom.type === 'color' && bottom.frame && bottom.frame.format !== 'rgba' && bottom.style.opacity >= 1)) {
+    if (!(full && bottom && bottom.type === 'color' && bottom.frame && bottom.frame.format !== 'rgba' && bottom.style.opacity >= 1)) {
       gl.glClearColor(0, 0, 0, 1);
       gl.glClear(GL_COLOR_BUFFER_BIT);
     }
@@ -206,7 +225,8 @@ export class Renderer {
       }
       layer.uploaded = true;
     }
-    const direct = frame.width === this.width && frame.height === this.height;
+    // texelFetch at gl_FragCoord only holds when the content area is the whole target, at the frame's size.
+    const direct = frame.width === this.width && frame.height === this.height && this.content.w === this.width && this.content.h === this.height;
     const prog = this.imageProgram(frame.format, direct);
     gl.glUseProgram(prog.program);
     // An opaque picture over whatever is below needs no blending (saves reading the target back).
@@ -252,7 +272,7 @@ export class Renderer {
     if (layer.dirty) {
       if (layer.type === 'text' && !this.atlas) this.atlas = new GlyphAtlas(gl, this.fontPath);
       const layout = this.atlas?.layout ?? (() => {});
-      layer.primitive = buildGeometry(layer.sink, layer.type, layer.data, layer.text, this.width, this.height, layer.style, layout);
+      layer.primitive = buildGeometry(layer.sink, layer.type, layer.data, layer.text, this.content.w, this.content.h, layer.style, layout);
       gl.glBindBuffer(GL_ARRAY_BUFFER, layer.vbo);
       const bytes = layer.sink.count * 16;
       const view = layer.sink.data.subarray(0, layer.sink.count * 4);
@@ -268,7 +288,7 @@ export class Renderer {
     if (count === 0) return;
     const s = layer.style;
     gl.glUseProgram(this.geometryProgram);
-    gl.glUniform2f(this.geo.size, this.width, this.height);
+    gl.glUniform2f(this.geo.size, this.content.w, this.content.h);
     gl.glUniform1f(this.geo.pointSize, s.pointSize);
     gl.glUniform4f(this.geo.color, s.color[0], s.color[1], s.color[2], s.color[3] * s.opacity);
     const mode = layer.primitive === 'points' ? GEOMETRY_MODE.point : layer.type === 'text' ? GEOMETRY_MODE.text : GEOMETRY_MODE.solid;

@@ -1,0 +1,127 @@
+/**
+ * `npm run bench:fragments`: a 720p30 and a 1080p30 yuv420p flow between two fragments (two processes,
+ * through a real nats-server), beside the same flow in one process and a plain TCP socket between two
+ * processes, in the same run. Latency from the source's emit to the sink's compute (wall clock, same
+ * machine); CPU per frame of each process from /proc (sender, receiver, nats-server), never the harness.
+ * Writes bench/results/fragments.{json,md}.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import { freePort, ROOT } from '../test/support/app-process.ts';
+import { startNatsServer } from '../test/support/nats-server.ts';
+import { describeMachine, formatMarkdownTable, formatTable, processCpuMs, summarize, writeMarkdown, writeResults } from './lib/index.ts';
+
+const SCRIPT = 'bench/fragments/flow-process.ts';
+
+interface Side { proc: ChildProcess; lines: string[]; waitLine(re: RegExp, timeoutMs?: number): Promise<string> }
+
+function side(args: string[]): Side {
+  const proc = spawn(process.execPath, ['--import', 'tsx', SCRIPT, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  let rest = '';
+  proc.stdout!.on('data', (d) => {
+    rest += d;
+    const parts = rest.split('\n');
+    rest = parts.pop()!;
+    lines.push(...parts);
+    for (const w of waiters) w();
+  });
+  proc.on('exit', () => { for (const w of waiters) w(); });
+  return {
+    proc, lines,
+    waitLine(re, timeoutMs = 180_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = lines.find((l) => re.test(l));
+          if (hit) { done(); resolve(hit); } else if (proc.exitCode !== null) { done(); reject(new Error(`${args.join(' ')} exited (${proc.exitCode}) before ${re}`)); }
+        };
+        const timer = setTimeout(() => { done(); reject(new Error(`timed out waiting for ${re} from ${args.join(' ')}`)); }, timeoutMs);
+        const done = () => { clearTimeout(timer); waiters.delete(check); };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+interface Row {
+  transport: string;
+  resolution: string;
+  frames: number;
+  p50: number;
+  p99: number;
+  cpu: Record<string, number>;
+  droppedToFlowControl?: number;
+}
+
+/** Runs until the receiver's window closes; CPU of each measured pid over exactly that window. */
+async function measure(transport: string, resolution: string, receiver: Side, pids: Record<string, number>): Promise<Row> {
+  await receiver.waitLine(/^window start$/);
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpuMs(pid)]));
+  await receiver.waitLine(/^window end$/, 60_000);
+  const after = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpuMs(pid)]));
+  const result = JSON.parse(await receiver.waitLine(/^\{/)) as { frames: number; latencies: number[] };
+  const lat = summarize(result.latencies);
+  const cpu = Object.fromEntries(Object.keys(pids).map((k) => [k, (after[k] - before[k]) / result.frames]));
+  return { transport, resolution, frames: result.frames, p50: lat.median, p99: lat.p99, cpu };
+}
+
+const exited = (s: Side) => new Promise((r) => (s.proc.exitCode !== null ? r(null) : s.proc.once('exit', r)));
+
+const rows: Row[] = [];
+const nats = await startNatsServer();
+try {
+  for (const [w, h] of [[1280, 720], [1920, 1080]]) {
+    const res = `${h}p30`;
+    console.log(`\n${res}: one process`);
+    const local = side(['local', String(w), String(h)]);
+    rows.push(await measure('one process', res, local, { process: local.proc.pid! }));
+    await exited(local);
+
+    console.log(`${res}: NATS between two fragments`);
+    const recv = side(['nats-recv', String(w), String(h), nats.url]);
+    await recv.waitLine(/^ready$/);
+    const send = side(['nats-send', String(w), String(h), nats.url]);
+    const row = await measure('NATS (two fragments)', res, recv, { sender: send.proc.pid!, receiver: recv.proc.pid!, 'nats-server': nats.pid });
+    send.proc.kill('SIGINT');
+    row.droppedToFlowControl = (JSON.parse(await send.waitLine(/^\{/)) as { drops: number }).drops;
+    rows.push(row);
+    await Promise.all([exited(send), exited(recv)]);
+
+    console.log(`${res}: plain TCP socket between two processes`);
+    const port = await freePort();
+    const trecv = side(['tcp-recv', String(w), String(h), String(port)]);
+    await trecv.waitLine(/^ready$/);
+    const tsend = side(['tcp-send', String(w), String(h), String(port)]);
+    rows.push(await measure('TCP socket', res, trecv, { sender: tsend.proc.pid!, receiver: trecv.proc.pid! }));
+    tsend.proc.kill('SIGINT');
+    await Promise.all([exited(tsend), exited(trecv)]);
+  }
+} finally {
+  await nats.stop();
+}
+
+const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
+const f = (v: number) => v.toFixed(2);
+const total = (r: Row) => Object.values(r.cpu).reduce((a, b) => a + b, 0);
+const head = ['flow', 'frames', 'p50 ms', 'p99 ms', 'CPU ms/frame (all)', 'sender', 'receiver', 'nats-server', 'vs TCP: p50', 'vs TCP: CPU', 'dropped to flow control'];
+const body = rows.map((r) => {
+  const tcp = rows.find((t) => t.transport === 'TCP socket' && t.resolution === r.resolution);
+  return [
+    `${r.resolution} ${r.transport}`, String(r.frames), f(r.p50), f(r.p99), f(total(r)),
+    r.cpu.sender !== undefined ? f(r.cpu.sender) : r.cpu.process !== undefined ? `${f(r.cpu.process)} (both)` : '',
+    r.cpu.receiver !== undefined ? f(r.cpu.receiver) : '',
+    r.cpu['nats-server'] !== undefined ? f(r.cpu['nats-server']) : '',
+    tcp ? `${(r.p50 / tcp.p50).toFixed(2)}x` : '', tcp ? `${(total(r) / total(tcp)).toFixed(2)}x` : '',
+    r.droppedToFlowControl !== undefined ? String(r.droppedToFlowControl) : '',
+  ];
+});
+console.log('\n' + formatTable(head, body));
+console.log(`load average (1/5/15 min) at the end: ${load}`);
+writeResults('fragments', { rows, loadavg: os.loadavg() });
+writeMarkdown('fragments', `${formatMarkdownTable(head, body)}
+
+${describeMachine()}; load average at the end of the run ${load} (the machine is shared: ratios within the run are what count).
+Each row: ${rows[0]?.frames ? 'a 10 s window after 3 s of warm-up' : ''}; latency from the source's emit to the sink's compute on the wall clock; CPU of each process from /proc over the same window, divided by the frames received.
+`);

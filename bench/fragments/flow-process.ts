@@ -1,0 +1,145 @@
+/**
+ * One side of the fragments bench, in its own process (bench/fragments.bench.ts starts them):
+ *   flow-process.ts nats-send   W H URL       frames at 30 fps into a flow that crosses to another fragment
+ *   flow-process.ts nats-recv   W H URL       the receiving fragment: latency of every frame
+ *   flow-process.ts local       W H           source and sink in one process (the same graph, no NATS)
+ *   flow-process.ts tcp-send    W H PORT      the same frames over a plain TCP socket (length-prefixed)
+ *   flow-process.ts tcp-recv    W H PORT      its receiver
+ * Frames are new buffers each time (copied from 30 pre-rendered moving-box pictures), as a decoder
+ * hands them out. The sink measures latency on the wall clock (same machine) from a `sentAt` stamp,
+ * records between "window start" and "window end" (printed, so the harness reads /proc then) and
+ * prints one JSON line at the end.
+ */
+import { createConnection, createServer } from 'node:net';
+import { z } from 'zod';
+import { Application, defineOperator, port, prepareFragments } from '../../framework/index.ts';
+import { VideoFrame } from '../../operators/messages/index.ts';
+import { renderTestPattern, TestPatternParams } from '../../operators/video/test-pattern.ts';
+
+const [mode, w, h, where] = process.argv.slice(2);
+const width = Number(w), height = Number(h);
+const WARMUP_MS = 3000;
+const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 10_000);
+const wall = () => performance.timeOrigin + performance.now();
+
+const pictures = Array.from({ length: 30 }, (_, i) => renderTestPattern(TestPatternParams.parse({ width, height, format: 'yuv420p', pattern: 'moving_box', speed: 12 }), i));
+function nextFrame(i: number): VideoFrame {
+  const src = pictures[i % pictures.length];
+  return { ...src, timestamp: i * 33.3, planes: src.planes.map((p) => ({ data: p.data.slice(), stride: p.stride })) };
+}
+
+/** Records latencies inside the window; prints the summary and exits. */
+class Window {
+  private first = 0;
+  samples: number[] = [];
+  frames = 0;
+  private state: 'warmup' | 'open' | 'closed' = 'warmup';
+  constructor(private readonly onClose: () => void) {}
+  add(sentAt: number): void {
+    const now = wall();
+    if (!this.first) this.first = now;
+    if (this.state === 'warmup' && now - this.first >= WARMUP_MS) { this.state = 'open'; console.log('window start'); setTimeout(() => this.close(), WINDOW_MS); }
+    if (this.state === 'open') { this.samples.push(now - sentAt); this.frames++; }
+  }
+  private close(): void {
+    this.state = 'closed';
+    console.log('window end');
+    console.log(JSON.stringify({ frames: this.frames, windowMs: WINDOW_MS, latencies: this.samples }));
+    this.onClose();
+  }
+}
+
+const Source = defineOperator({
+  name: 'BenchSource',
+  params: z.object({}),
+  outputs: { out: port(VideoFrame) },
+  conditions: [{ type: 'periodic', period: '30Hz' }],
+  initialize: () => ({ i: 0 }),
+  compute(_in, emit, ctx) { emit.out(nextFrame(ctx.state.i++), { sentAt: wall() }); },
+});
+
+function sinkOp(window: Window) {
+  return defineOperator({
+    name: 'BenchSink',
+    params: z.object({}),
+    inputs: { in: port(VideoFrame) },
+    compute(_in, _emit, ctx) { window.add(ctx.metadata.sentAt as number); },
+  });
+}
+
+function graph(window: Window): Application {
+  const app = new Application('bench_fragments', { logLevel: 'warn' });
+  const src = app.add('source', Source);
+  const sink = app.add('sink', sinkOp(window));
+  app.connect(src.name, 'out', sink.name, 'in', { capacity: 1, policy: 'pop' });
+  return app;
+}
+
+const fragments = { send: ['source'], receive: ['sink'] };
+
+if (mode === 'local' || mode === 'nats-send' || mode === 'nats-recv') {
+  let app: Application;
+  const window = new Window(() => app.stop('window closed'));
+  const whole = graph(window);
+  let close = async () => {};
+  if (mode === 'local') app = whole;
+  else {
+    const prepared = await prepareFragments(whole, { fragments, run: [mode === 'nats-send' ? 'send' : 'receive'], nats: { servers: [where] } });
+    app = prepared.app;
+    close = prepared.close;
+  }
+  process.on('SIGINT', () => app.stop('SIGINT'));
+  console.log('ready');
+  await app.run();
+  const drops = app.drops();
+  await close();
+  if (mode === 'nats-send') console.log(JSON.stringify({ drops: drops['source.out -> nats__source_out__sink_in.in'] ?? 0 }));
+  process.exit(0);
+} else if (mode === 'tcp-send') {
+  const socket = createConnection(Number(where), '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  socket.setNoDelay(true);
+  console.log('ready');
+  let i = 0;
+  const timer = setInterval(() => {
+    const f = nextFrame(i++);
+    const head = Buffer.from(JSON.stringify({ width: f.width, height: f.height, format: f.format, timestamp: f.timestamp, strides: f.planes.map((p) => p.stride), sizes: f.planes.map((p) => p.data.byteLength), sentAt: wall() }));
+    const total = 8 + head.byteLength + f.planes.reduce((a, p) => a + p.data.byteLength, 0);
+    const out = Buffer.allocUnsafe(total);
+    out.writeUInt32BE(total - 4, 0);
+    out.writeUInt32BE(head.byteLength, 4);
+    head.copy(out, 8);
+    let at = 8 + head.byteLength;
+    for (const p of f.planes) { out.set(p.data, at); at += p.data.byteLength; }
+    socket.write(out);
+  }, 1000 / 30);
+  socket.on('close', () => { clearInterval(timer); process.exit(0); });
+  process.on('SIGINT', () => { clearInterval(timer); socket.end(); process.exit(0); });
+} else if (mode === 'tcp-recv') {
+  const window = new Window(() => process.exit(0));
+  const server = createServer((socket) => {
+    let chunks: Buffer[] = [];
+    let have = 0;
+    socket.on('data', (d) => {
+      chunks.push(d);
+      have += d.byteLength;
+      for (;;) {
+        if (have < 4) return;
+        let buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+        chunks = [buf];
+        const size = buf.readUInt32BE(0);
+        if (have < 4 + size) return;
+        const headLength = buf.readUInt32BE(4);
+        const header = JSON.parse(buf.subarray(8, 8 + headLength).toString()) as { width: number; height: number; strides: number[]; sizes: number[]; sentAt: number };
+        let at = 8 + headLength;
+        const planes = header.sizes.map((n, k) => { const p = { data: new Uint8Array(buf.buffer, buf.byteOffset + at, n), stride: header.strides[k] }; at += n; return p; });
+        if (planes.length !== 3 || planes[0].data.byteLength !== header.width * header.height) throw new Error('bad frame');
+        window.add(header.sentAt);
+        buf = buf.subarray(4 + size);
+        chunks = [buf];
+        have = buf.byteLength;
+      }
+    });
+  });
+  server.listen(Number(where), '127.0.0.1', () => console.log('ready'));
+}
