@@ -12,13 +12,17 @@
  * - Throughput: a count-bounded source pushes a fixed number of messages as fast as the graph takes
  *   them (default queues: capacity 1, downstream-affordable gating), timed around the whole app.run().
  *
- * Usage: node --import tsx bench/framework.bench.ts [--markdown]   (--markdown also prints the tables
+ * Worker-thread rows (BlurOp on the main thread and on pools, a 720p hop across a thread) come from
+ * bench/framework-threads.ts.
+ *
+ * Usage: node --import tsx bench/framework.bench.ts [--markdown] [--threads-only]   (--markdown also prints the tables
  * as markdown for docs/benchmarks.md). Raw results go to bench/results/framework.json.
  */
 import { performance } from 'node:perf_hooks';
 import { map, range, Subject } from 'rxjs';
 import { z } from 'zod';
 import { Application, defineOperator, NumberMessage, port, type OperatorContext } from '../framework/index.ts';
+import { benchThreads, describeLoad, threadTables } from './framework-threads.ts';
 import { describeMachine, formatMarkdownTable, formatTable, median, ns, scaleSummary, si, summarize, writeMarkdown, writeResults, type Summary } from './lib/index.ts';
 
 const CHAINS = [1, 3, 10];
@@ -30,6 +34,8 @@ const THROUGHPUT_MESSAGES = 300_000; // per repeat
 const GOAL_HOP_MEDIAN_NS = 1000;
 const GOAL_RATIO_TO_RXJS = 5;
 const GOAL_THROUGHPUT_3 = 1_000_000;
+/** Repeats of the main / pool 1 / pool 2 BlurOp runs (interleaved); the median is reported. */
+const THREAD_REPEATS = 3;
 
 const NoParams = z.object({}).strict();
 
@@ -377,7 +383,7 @@ async function main(): Promise<void> {
   console.log(`chains of ${CHAINS.join(', ')} forwarding operators; ${REPEATS} repeats after a warm-up; ` +
     `latency ${LATENCY_SAMPLES} samples/repeat (clock floor ${ns(floorMs * 1e6)} subtracted), throughput ${si(THROUGHPUT_MESSAGES)} messages/repeat\n`);
   const results: ChainResult[] = [];
-  for (const n of CHAINS) results.push(await benchChain(n, floorMs));
+  if (!process.argv.includes('--threads-only')) for (const n of CHAINS) results.push(await benchChain(n, floorMs));
 
   const surface = await benchSurface();
   const base = surface[0].nsPerHop;
@@ -390,16 +396,25 @@ async function main(): Promise<void> {
   console.log(formatTable(...t.latency));
   console.log('\nthroughput (median of repeats; ratio = how many times faster bare rxjs is):');
   console.log(formatTable(...t.throughput));
+  const threads = await benchThreads(THREAD_REPEATS);
+  const tt = threadTables(threads);
+  console.log(`\nworker threads (${describeLoad(threads)}):`);
+  console.log(formatTable(...tt.blur));
+  console.log(formatTable(...tt.hop));
   console.log('\nthe RxJS surface (throughput, ns per hop = wall time / (messages x hops)):');
   console.log(formatTable(...surfaceTable));
   const md = `Per-hop latency (one message in flight):\n\n${formatMarkdownTable(...t.latency)}\n\n` +
-    `Throughput (ratio = how many times faster the bare RxJS chain is):\n\n${formatMarkdownTable(...t.throughput)}`;
+    `Throughput (ratio = how many times faster the bare RxJS chain is):\n\n${formatMarkdownTable(...t.throughput)}\n\n` +
+    `The RxJS surface (throughput, ns per hop = wall time / (messages x hops)):\n\n${formatMarkdownTable(...surfaceTable)}\n\n` +
+    `Worker threads (median of ${THREAD_REPEATS} interleaved repeats; ${describeLoad(threads)}):\n\n${formatMarkdownTable(...tt.blur)}\n\n` +
+    `A 720p frame's hop across a thread (one frame in flight, ${threads.hop[0].latencyMs.count} samples each):\n\n${formatMarkdownTable(...tt.hop)}`;
   writeMarkdown('framework', md);
   if (markdown) console.log('\n' + md);
   const file = writeResults('framework', {
     config: { chains: CHAINS, repeats: REPEATS, latencySamplesPerRepeat: LATENCY_SAMPLES, throughputMessagesPerRepeat: THROUGHPUT_MESSAGES, clockFloorNs: floorMs * 1e6 },
     goals: { hopMedianNs: GOAL_HOP_MEDIAN_NS, ratioToRxjs: GOAL_RATIO_TO_RXJS, throughput3OpsPerSecond: GOAL_THROUGHPUT_3 },
     chains: results,
+    threads,
     surface,
   });
   console.log(`\nraw results: ${file} (${((performance.now() - started) / 1000).toFixed(1)} s)`);

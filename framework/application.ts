@@ -15,6 +15,8 @@ import type { AnyOperatorDefinition } from './operator.ts';
 import { OperatorNode } from './operator-node.ts';
 import type { DataFlowTracker } from './tracking.ts';
 import { topologicalOrder } from './topology.ts';
+import { Pools, type PoolPlacement } from './workers/pools.ts';
+import type { PoolOptions } from './workers/pool.ts';
 
 export type { RunOptions } from './graph-run.ts';
 
@@ -24,7 +26,7 @@ export interface OperatorHandle<D extends AnyOperatorDefinition = AnyOperatorDef
   readonly def: D;
 }
 
-export interface AddOptions<D extends AnyOperatorDefinition> {
+export interface AddOptions<D extends AnyOperatorDefinition> extends PoolPlacement {
   params?: z.input<D['params']>;
   conditions?: ConditionSpec[];
 }
@@ -60,6 +62,7 @@ export class Application {
   private tracker_: DataFlowTracker | null = null;
   /** The run in progress, if any; a fresh one per `run()`. */
   private currentRun: GraphRun | null = null;
+  private readonly pools = new Pools();
 
   constructor(readonly name: string, options: { logLevel?: LogLevel; logger?: Logger } = {}) {
     this.log = options.logger ?? createLogger(options.logLevel ?? 'info', name);
@@ -76,11 +79,24 @@ export class Application {
       throw new GraphError(`operator '${name}' (${def.name}): ${formatPath(['params', ...path])}: ${message}`, ['operators', name, 'params', ...path]);
     }
     const conditions = mergeConditions(def.conditions ?? [], options.conditions ?? [], name, def.name);
-    const node = new OperatorNode(name, def, parsed.data, conditions, this.log.child(name));
+    const log = this.log.child(name);
+    const node = options.pool !== undefined
+      ? this.pools.node(name, def, parsed.data, conditions, log, { ...options, pool: options.pool })
+      : new OperatorNode(name, def, parsed.data, conditions, log);
     this.nodes.set(name, node);
     this.added.set(name, { def, options: options as AddOptions<AnyOperatorDefinition> });
     return { name, def };
   }
+
+  /** A pool of worker threads operators can be put on (`app.add(name, Op, { pool })`); see the guide. */
+  addPool(name: string, options: PoolOptions): this {
+    if (this.currentRun) throw new GraphError(`cannot add pool '${name}' while the application runs`);
+    this.pools.define(name, options);
+    return this;
+  }
+
+  /** Worker threads started so far, over all pools (none before `run()`). */
+  get workerThreadsStarted(): number { return this.pools.startedThreads; }
 
   /**
    * Connects output ports of `from` to input ports of `to`. With no pairs, the one output/input pair whose
@@ -239,6 +255,7 @@ export class Application {
     try {
       await run.execute();
     } finally {
+      await this.pools.terminate(); // every operator has stopped: no thread outlives the run
       this.currentRun = null;
     }
   }

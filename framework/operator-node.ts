@@ -70,18 +70,18 @@ export class OperatorNode implements Schedulable {
   readonly upstream = new Set<OperatorNode>();
   readonly downstream = new Set<OperatorNode>();
 
-  private countLeft = Infinity;
+  protected countLeft = Infinity;
   private periodMs = 0;
-  private nextDue = 0;
+  protected nextDue = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly isAsync: boolean;
-  private readonly isLeaf: () => boolean;
+  protected readonly isLeaf: () => boolean;
 
   private state: unknown = undefined;
-  private metadata: Metadata = EMPTY_METADATA;
-  private trace: Trace | null = null;
-  private readonly emitters: Record<string, (value: unknown, meta?: Metadata) => void> = {};
-  private runtime!: NodeRuntime;
+  protected metadata: Metadata = EMPTY_METADATA;
+  protected trace: Trace | null = null;
+  protected readonly emitters: Record<string, (value: unknown, meta?: Metadata) => void> = {};
+  protected runtime!: NodeRuntime;
   readonly ctx: OperatorContext<unknown> & { state: unknown };
 
   constructor(
@@ -274,8 +274,11 @@ export class OperatorNode implements Schedulable {
     return false;
   }
 
+  /** No further compute may start now (one in flight here; a pooled operator allows one per thread). */
+  protected atCapacity(): boolean { return this.inFlight; }
+
   ready(): boolean {
-    if (this.inFlight || this.disabled || this.stopped || this.countLeft <= 0) return false;
+    if (this.atCapacity() || this.disabled || this.stopped || this.countLeft <= 0) return false;
     if (this.isAsync && !this.asyncPending) return false;
     if (this.def.anyInput) {
       if (!this.anyInputHasMessage()) return false;
@@ -336,7 +339,7 @@ export class OperatorNode implements Schedulable {
     }
   }
 
-  private takeInputs(): Record<string, unknown> {
+  protected takeInputs(): Record<string, unknown> {
     const values: Record<string, unknown> = {};
     let meta = EMPTY_METADATA;
     let trace: Trace | null = null;
@@ -392,13 +395,13 @@ export class OperatorNode implements Schedulable {
 
   private readonly leafPaths = new Map<string, string>();
   /** The full path ends at this leaf; cached so tracking doesn't build a string per message. */
-  private leafPath(path: string): string {
+  protected leafPath(path: string): string {
     let full = this.leafPaths.get(path);
     if (!full) this.leafPaths.set(path, (full = `${path} -> ${this.name}`));
     return full;
   }
 
-  private failed(err: unknown): void {
+  protected failed(err: unknown): void {
     this.inFlight = false;
     this.pending = null;
     this.metadata = EMPTY_METADATA;

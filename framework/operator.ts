@@ -75,6 +75,16 @@ export interface OperatorDefinition<
   /** Conditions every instance gets unless the graph lists its own of the same type. */
   readonly conditions?: readonly ConditionSpec[];
   /**
+   * The URL of the module that exports this definition (`module: import.meta.url`), so a worker thread
+   * can load it when the operator is put on a pool. YAML's `./file.ts#Export` types don't need it.
+   */
+  readonly module?: string;
+  /**
+   * Why this operator must run on the main thread (it holds a GL context, a listening socket, ...).
+   * Set, the operator refuses a pool with this reason.
+   */
+  readonly mainThreadOnly?: string;
+  /**
    * Framework-internal: a stand-in for the far end of a flow that continues in another process. It is
    * invisible to data-flow tracking (paths and latencies run through it to the real operators).
    */

@@ -11,6 +11,8 @@ export interface OperatorInfo {
   outputs: PortInfo[];
   params: ParamInfo[];
   conditions: unknown[];
+  /** Where it may run: main thread only (and why), or also on a worker pool. */
+  threading: string;
 }
 
 /** What `holots operators` and the generated reference show, read from the definitions themselves. */
@@ -34,7 +36,13 @@ export function describeOperator(def: AnyOperatorDefinition): OperatorInfo {
       condition: s.options.condition ?? (dir === 'in' ? 'message-available' : 'downstream-affordable'),
       description: s.options.description,
     }));
-  return { name: def.name, description: def.description, inputs: ports(def.inputs, 'in'), outputs: ports(def.outputs, 'out'), params, conditions: [...(def.conditions ?? [])] };
+  return { name: def.name, description: def.description, inputs: ports(def.inputs, 'in'), outputs: ports(def.outputs, 'out'), params, conditions: [...(def.conditions ?? [])], threading: threading(def) };
+}
+
+function threading(def: AnyOperatorDefinition): string {
+  if (def.mainThreadOnly) return `main thread only: ${def.mainThreadOnly}`;
+  if (def.module) return 'main thread, or a worker pool (pool: NAME)';
+  return 'main thread (its definition records no module, so a worker pool cannot load it)';
 }
 
 function typeName(p: { type?: string | string[]; enum?: unknown[]; anyOf?: { type?: string }[]; items?: { type?: string } }): string {
@@ -51,6 +59,7 @@ export function formatOperator(info: OperatorInfo): string {
   lines.push(`  inputs:  ${info.inputs.map(port).join(', ') || '(none)'}`);
   lines.push(`  outputs: ${info.outputs.map(port).join(', ') || '(none)'}`);
   if (info.conditions.length) lines.push(`  conditions: ${info.conditions.map((c) => JSON.stringify(c)).join(', ')}`);
+  lines.push(`  threading: ${info.threading}`);
   lines.push(`  params:${info.params.length ? '' : ' (none)'}`);
   for (const p of info.params) {
     const dflt = p.default !== undefined ? ` = ${JSON.stringify(p.default)}` : p.required ? ' (required)' : '';
@@ -73,6 +82,7 @@ export function operatorsMarkdown(infos: OperatorInfo[]): string {
     };
     ports('Inputs', info.inputs);
     ports('Outputs', info.outputs);
+    out.push(`**Threading:** ${info.threading}`, '');
     if (info.conditions.length) out.push(`**Default conditions:** ${info.conditions.map((c) => `\`${JSON.stringify(c)}\``).join(', ')}`, '');
     if (info.params.length) {
       out.push('**Parameters**', '', '| param | type | default | description |', '|---|---|---|---|');

@@ -3,6 +3,7 @@ import { ConditionSpec } from '../conditions.ts';
 import { IDENTIFIER, IDENTIFIER_SOURCE } from '../identifier.ts';
 import { LOG_LEVELS } from '../logger.ts';
 import { QueuePolicy } from '../queue.ts';
+import { PoolOptions } from '../workers/pool.ts';
 import { FragmentMap } from '../fragments/fragment-map.ts';
 import { GraphParam } from './graph-params.ts';
 
@@ -38,6 +39,8 @@ export const OperatorEntry = z.object({
   type: z.string().min(1).describe('a registered operator type, "./file.ts#ExportName" or a subgraph "./file.yaml"'),
   params: z.record(z.string(), z.unknown()).optional().describe('operator parameters (validated by the operator\'s schema)'),
   conditions: z.array(ConditionSpec).optional().describe('conditions, all of which must hold for the operator to compute'),
+  pool: z.string().regex(IDENTIFIER, 'an identifier').optional().describe('run this operator\'s computes on the worker threads of this pool (see pools)'),
+  instances: z.number().int().min(1).optional().describe('with pool: how many of the pool\'s threads host an instance (default all; 1 for a stateful operator)'),
   description: z.string().optional(),
 }).strict();
 export type OperatorEntry = z.infer<typeof OperatorEntry>;
@@ -60,6 +63,7 @@ export const AppFileBase = z.object({
   name: z.string().regex(IDENTIFIER, 'an identifier').describe('the application name'),
   description: z.string().optional(),
   options: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lower-case option name'), AppOption).optional().describe('command-line options of this app'),
+  pools: z.record(z.string().regex(IDENTIFIER, 'an identifier'), PoolOptions).optional().describe('pools of worker threads that operators can run on (pool: name)'),
   operators: z.record(z.string().regex(IDENTIFIER, 'an identifier'), OperatorEntry).refine((o) => Object.keys(o).length > 0, 'at least one operator'),
   flows: z.array(Flow).default([]),
   fragments: FragmentMap.optional(),

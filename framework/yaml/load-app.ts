@@ -181,6 +181,16 @@ async function addGraph(ctx: LoadContext, graph: GraphFile, prefix: string, para
   }
   const overridden = applyOverrides(spec, defs, sets, path);
 
+  // Pools are the application's: the top graph declares them, operators anywhere may use them.
+  if (spec.pools && prefix) throw new AppFileError(path, lineOf(['pools']), 'pools: a subgraph cannot declare pools; declare them in the app file');
+  for (const [name, pool] of Object.entries(spec.pools ?? {})) {
+    try {
+      app.addPool(name, pool);
+    } catch (e) {
+      throw toFileError(e, path, lineOf, overridden);
+    }
+  }
+
   const used = new Map<string, Interface>();
   for (const [name, entry] of Object.entries(spec.operators)) {
     let opParams: Record<string, unknown> | undefined;
@@ -198,7 +208,9 @@ async function addGraph(ctx: LoadContext, graph: GraphFile, prefix: string, para
       continue;
     }
     try {
-      app.add(qualify(name), def, { params: opParams as never, conditions: conditions as never });
+      if (entry.instances !== undefined && entry.pool === undefined) throw new GraphError(`operator '${name}': instances applies to an operator on a pool; add pool: NAME`, ['operators', name, 'instances']);
+      const onPool = entry.pool === undefined ? {} : { pool: entry.pool, instances: entry.instances, module: options.registry.get(entry.type) ? undefined : customModule(entry.type, file) };
+      app.add(qualify(name), def, { params: opParams as never, conditions: conditions as never, ...onPool });
     } catch (e) {
       // The error's path names the qualified operator; this file knows it by its own name.
       if (e instanceof GraphError && e.path[0] === 'operators') e = new GraphError(e.message, ['operators', name, ...e.path.slice(2)]);
@@ -245,6 +257,12 @@ async function addGraph(ctx: LoadContext, graph: GraphFile, prefix: string, para
     }
   }
   return iface;
+}
+
+/** Where a worker thread loads a `./file.ts#Export` type from (the same file the main thread loaded). */
+function customModule(type: string, file: string): { url: string; exportName: string } {
+  const hash = type.lastIndexOf('#');
+  return { url: pathToFileURL(resolve(dirname(file), type.slice(0, hash))).href, exportName: type.slice(hash + 1) };
 }
 
 /** Reads the subgraph `graph` uses as operator `name`, checks the params passed to it, and flattens it. */

@@ -62,6 +62,7 @@ interface HolovizState {
 export const HolovizOp = defineOperator({
   name: 'HolovizOp',
   description: 'renders frames and geometry layers with OpenGL in a window or headless (EGL)',
+  mainThreadOnly: 'its OpenGL context and window belong to the thread that created them (GLFW needs the main thread)',
   params: HolovizParams,
   inputs: {
     receivers: port(Any, {

@@ -5,6 +5,7 @@ import { defineOperator, NumberMessage, port } from '../../framework/index.ts';
 export const PingRxOp = defineOperator({
   name: 'PingRxOp',
   description: 'logs and counts the numbers it receives',
+  module: import.meta.url, // lets a worker pool load it
   params: z.object({
     quiet: z.boolean().default(false).describe('do not log each value'),
   }).strict(),

@@ -5,6 +5,7 @@ import { defineOperator, NumberMessage, port } from '../../framework/index.ts';
 export const PingTxOp = defineOperator({
   name: 'PingTxOp',
   description: 'emits 1, 2, 3, ... (one number per compute)',
+  module: import.meta.url, // lets a worker pool load it
   params: z.object({
     start: z.number().int().default(1).describe('first value emitted'),
     step: z.number().int().default(1).describe('added to the value after each emit'),

@@ -25,6 +25,7 @@ export function encodePng(frame: VideoFrame): Buffer {
 export const ImageWriterOp = defineOperator({
   name: 'ImageWriterOp',
   description: 'writes incoming frames as PNG files (every Nth, up to max_count)',
+  module: import.meta.url, // lets a worker pool load it
   params: ImageWriterParams,
   inputs: { in: port(VideoFrame) },
   initialize: () => ({ seen: 0, written: 0, files: [] as string[], dirReady: false }),

@@ -72,6 +72,7 @@ export function fillRect(frame: VideoFrame, x0: number, y0: number, x1: number, 
 export const TestPatternOp = defineOperator({
   name: 'TestPatternOp',
   description: 'emits test frames (colour bars, a moving box, a solid colour) in any pixel format',
+  module: import.meta.url, // lets a worker pool load it
   params: TestPatternParams,
   outputs: { out: port(VideoFrame) },
   initialize: () => ({ index: 0 }),

@@ -23,6 +23,7 @@ const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /
 export const WebServerOp = defineOperator({
   name: 'WebServerOp',
   description: 'serves the browser page and turns HTTP signaling into Signaling requests: ingest (seed /offer, WHIP, /stats) on signaling, playback (WHEP) on playback',
+  mainThreadOnly: 'it owns the listening socket, and each Signaling request carries a reply function, which cannot cross threads',
   params: WebServerParams,
   outputs: {
     signaling: port(Signaling, { description: 'ingest: one request per HTTP call (/offer, WHIP, /stats); the receiver calls its reply exactly once' }),

@@ -26,6 +26,7 @@ interface ServerState {
 export const WebRTCServerOp = defineOperator({
   name: 'WebRTCServerOp',
   description: 'WebRTC sender with WHEP: encodes VideoFrames once (H264/VP8) or relays EncodedFrames to any number of browser viewers',
+  mainThreadOnly: 'its peer connections own UDP sockets and timers, and Signaling replies are functions, which cannot cross threads',
   params: WebRTCServerParams,
   inputs: {
     input: port(VideoFrame, { condition: 'none', capacity: 1, policy: 'pop', description: 'pictures to send (yuv420p, nv12 or rgba); the newest wins while the encoder is busy' }),

@@ -32,6 +32,7 @@ interface ClientState {
 export const WebRTCClientOp = defineOperator({
   name: 'WebRTCClientOp',
   description: 'WebRTC receiver: answers offers (seed /offer and WHIP), depacketizes and decodes video to VideoFrames',
+  mainThreadOnly: 'its peer connections own UDP sockets and timers, and Signaling replies are functions, which cannot cross threads',
   params: WebRTCClientParams,
   inputs: {
     // A deep queue: each request must reach us (its reply is awaited by an HTTP client).

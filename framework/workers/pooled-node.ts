@@ -1,0 +1,204 @@
+import type { ConditionSpec } from '../conditions.ts';
+import type { Logger } from '../logger.ts';
+import { EMPTY_METADATA, type Metadata } from '../metadata.ts';
+import type { AnyOperatorDefinition } from '../operator.ts';
+import { OperatorNode } from '../operator-node.ts';
+import type { Trace } from '../tracking.ts';
+import { decodeCrossing, encodeCrossing, transferList, type Crossing } from './crossing.ts';
+import { unwrapReply, type WorkerPool } from './pool.ts';
+import { fromFailure, type Emitted, type ModuleRef } from './protocol.ts';
+
+/** One compute sent to a thread, kept until its emits are delivered in input order. */
+interface InFlight {
+  readonly meta: Metadata;
+  readonly trace: Trace | null;
+  /** Null until the thread answers. */
+  emits: Emitted[] | null;
+}
+
+/**
+ * An operator whose computes run on a pool's worker threads. This main-thread node stays the
+ * scheduling point: it holds the queues and conditions, takes the inputs when every condition holds
+ * (exactly as in one thread), and sends them to an idle instance. Up to one compute per hosting thread
+ * may run at once; results are delivered in the order the inputs were taken, and only when the
+ * operator's gating outputs have room, as a compute on the main thread would only have started then.
+ */
+export class PooledOperatorNode extends OperatorNode {
+  private readonly idle: number[];
+  private readonly waiting = new Map<number, InFlight>();
+  private readonly requests = new Set<Promise<unknown>>();
+  private nextSeq = 0;
+  private nextDeliver = 0;
+  private delivering = false;
+  private stopDeathWatch: (() => void) | null = null;
+  /** Inputs whose message may also sit in another queue (the upstream output fans out): copy, never move. */
+  private readonly sharedInputs = new Map<string, boolean>();
+
+  constructor(
+    name: string,
+    def: AnyOperatorDefinition,
+    params: unknown,
+    conditions: readonly ConditionSpec[],
+    log: Logger,
+    readonly pool: WorkerPool,
+    /** The pool threads that host an instance of this operator. */
+    readonly hostThreads: readonly number[],
+    readonly module: ModuleRef,
+  ) {
+    super(name, def, params, conditions, log);
+    this.idle = [...hostThreads];
+  }
+
+  protected override atCapacity(): boolean {
+    return this.waiting.size >= this.hostThreads.length;
+  }
+
+  override async initialize(): Promise<void> {
+    this.pool.start();
+    // Before start, a death rejects the init/start request itself; after, it fails the running app.
+    this.stopDeathWatch = this.pool.onDeath((err) => { if (this.started && !this.stopped) this.failed(err); });
+    this.pool.onEvent(this.name, (ev) => {
+      if (ev.kind === 'notify') this.ctx.notify();
+      else if (ev.kind === 'disable') this.ctx.disable();
+      else if (ev.kind === 'fail') this.ctx.fail(fromFailure(ev.error ?? { name: 'Error', message: 'failed' }));
+      else this.ctx.stopApp(ev.reason);
+    });
+    for (const inp of this.inputs) {
+      const shared = inp.connections.some((c) => (c.from.outputPort(c.fromPort)?.connections.length ?? 0) > 1);
+      this.sharedInputs.set(inp.name, shared);
+    }
+    await Promise.all(this.hostThreads.map(async (thread) => {
+      const reply = await this.pool.request(thread, {
+        t: 'init', op: this.name, type: this.type, module: this.module, params: this.params,
+        logLevel: this.log.level, logScope: `${this.name}@${this.pool.name}#${thread}`, stopTimeoutMs: this.runtime.stopTimeoutMs,
+      });
+      unwrapReply(reply);
+    }));
+  }
+
+  override async start(): Promise<void> {
+    // The definition's start runs on the threads, never here; what it emits is delivered now.
+    this.started = true;
+    this.nextDue = performance.now();
+    for (const thread of this.hostThreads) {
+      const reply = unwrapReply(await this.pool.request(thread, { t: 'start', op: this.name }));
+      this.metadata = EMPTY_METADATA;
+      this.deliverEmits(reply.emits ?? []);
+    }
+  }
+
+  /** Placement refuses definitions with afterStart (pipe operators); nothing runs here. */
+  override async afterStart(): Promise<void> {}
+
+  override async stop(): Promise<void> {
+    if (this.stopped || !this.started) return;
+    this.stopped = true;
+    this.clearTimer();
+    this.stopDeathWatch?.();
+    const errors: Error[] = [];
+    await Promise.all(this.hostThreads.filter((t) => this.pool.alive(t)).map(async (thread) => {
+      try {
+        unwrapReply(await this.pool.request(thread, { t: 'stop', op: this.name }));
+      } catch (e) {
+        errors.push(e as Error);
+      }
+    }));
+    if (errors.length) throw errors[0];
+  }
+
+  override step(): void {
+    this.deliverInOrder();
+    if (!this.ready()) return;
+    const thread = this.idle.shift()!;
+    this.asyncPending = false;
+    this.countLeft--;
+    this.computeCount++;
+    const values = this.takeInputs();
+    const entry: InFlight = { meta: this.metadata, trace: this.trace, emits: null };
+    const seq = this.nextSeq++;
+    this.waiting.set(seq, entry);
+    this.inFlight = true;
+    const transfer = new Set<ArrayBuffer>();
+    const inputs: Record<string, Crossing> = {};
+    try {
+      for (const inp of this.inputs) {
+        const type = this.def.inputs[inp.name].type;
+        const v = values[inp.name];
+        const shared = this.sharedInputs.get(inp.name) ?? true;
+        inputs[inp.name] = v === undefined ? { absent: true }
+          : inp.multi ? { multi: (v as unknown[]).map((x) => encodeCrossing(type, x, shared, transfer)) }
+          : encodeCrossing(type, v, shared, transfer);
+      }
+    } catch (e) {
+      this.failed(e);
+      return;
+    }
+    const req = this.pool.request(thread, { t: 'compute', op: this.name, inputs, meta: entry.meta }, transferList(transfer));
+    this.track(req.then(
+      (reply) => {
+        this.idle.push(thread);
+        if (this.stopped) return;
+        try {
+          entry.emits = unwrapReply(reply).emits ?? [];
+        } catch (e) {
+          this.failed(e);
+          return;
+        }
+        this.deliverInOrder();
+        this.runtime.runQueue.kick(this);
+        this.runtime.settled();
+      },
+      (err) => { if (!this.stopped) this.failed(err); },
+    ));
+  }
+
+  /** Delivers answered computes in input order, each only when the gating outputs have room. */
+  private deliverInOrder(): void {
+    if (this.delivering) return; // an emit below may kick this node again
+    this.delivering = true;
+    try {
+      for (;;) {
+        const entry = this.waiting.get(this.nextDeliver);
+        if (!entry?.emits || this.stopped || this.gatingOutputFull()) break;
+        this.waiting.delete(this.nextDeliver++);
+        this.metadata = entry.meta;
+        this.trace = entry.trace;
+        this.deliverEmits(entry.emits);
+        const tracker = this.runtime.tracker;
+        if (tracker && this.trace && this.isLeaf()) tracker.record(this.leafPath(this.trace.path), performance.now() - this.trace.t0);
+        this.trace = null;
+      }
+    } catch (e) {
+      this.failed(e);
+    } finally {
+      this.delivering = false;
+      this.inFlight = this.waiting.size > 0;
+    }
+  }
+
+  private deliverEmits(emits: readonly Emitted[]): void {
+    for (const em of emits) {
+      const value = decodeCrossing(this.def.outputs[em.port].type, em.value, `output '${em.port}' (from pool '${this.pool.name}')`);
+      this.emitters[em.port](value, em.meta);
+    }
+  }
+
+  private gatingOutputFull(): boolean {
+    for (const p of this.outputs) {
+      if (!p.gating) continue;
+      for (const c of p.connections) if (c.queue.full) return true;
+    }
+    return false;
+  }
+
+  /** Shutdown waits for the computes still on threads, as it does for a main-thread compute. */
+  private track(p: Promise<unknown>): void {
+    this.requests.add(p);
+    const settle = () => {
+      this.requests.delete(p);
+      this.pending = this.requests.size ? Promise.allSettled([...this.requests]).then(() => undefined) : null;
+    };
+    p.then(settle, settle);
+    this.pending = Promise.allSettled([...this.requests]).then(() => undefined);
+  }
+}
