@@ -31,6 +31,8 @@ after(async () => { await browser?.close(); await nats?.stop(); });
 /** The seed app plus, in the viz fragment, a PNG writer on HolovizOp's output and a per-session picture probe. */
 function splitVariant(dir: string): string {
   const spec = parse(readFileSync(join(ROOT, 'apps/webrtc_video_client/app.yaml'), 'utf8'));
+  // Path params resolve against the YAML's folder: this copy lives in a temp folder, so name the page's.
+  spec.operators.web_server.params.static_dir = join(ROOT, 'apps/webrtc_video_client/client');
   spec.operators.rendered = { type: 'ImageWriterOp', params: { directory: join(dir, 'rendered'), every: 5 } };
   spec.operators.pictures = { type: `${join(ROOT, 'test/fragments/fixtures/session-pictures.ts')}#SessionPicturesOp`, params: { file: join(dir, 'pictures.json') } };
   spec.flows.push('holoviz.render_buffer_output -> rendered.in', 'webrtc_client.output -> pictures.in');
