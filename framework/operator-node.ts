@@ -383,6 +383,9 @@ export class OperatorNode implements Schedulable {
   private finished(): void {
     this.inFlight = false;
     this.pending = null;
+    // Metadata belongs to the compute that took it: an emit between computes (a window's key, a
+    // socket's message, through the emitters start got) carries only what it passes, never a stale input's.
+    this.metadata = EMPTY_METADATA;
     const tracker = this.runtime.tracker;
     if (tracker && this.trace && this.isLeaf() && !this.def.relay) tracker.record(this.leafPath(this.trace.path), performance.now() - this.trace.t0);
     this.trace = null;
@@ -401,6 +404,7 @@ export class OperatorNode implements Schedulable {
   protected failed(err: unknown): void {
     this.inFlight = false;
     this.pending = null;
+    this.metadata = EMPTY_METADATA;
     this.runtime.fail(err instanceof OperatorError ? err : new OperatorError(this.name, this.type, 'compute', err));
   }
 

@@ -15,7 +15,7 @@ export interface OperatorContext<P> {
   readonly name: string;
   readonly params: P;
   readonly log: Logger;
-  /** Metadata merged from the messages consumed by the current compute. */
+  /** Metadata merged from the messages consumed by the current compute; empty between computes. */
   readonly metadata: Metadata;
   /** Asynchronous condition: an external event makes this operator ready to compute once. */
   notify(): void;
@@ -37,6 +37,11 @@ export interface OperatorContext<P> {
 export interface OperatorHooks<P, I extends PortMap, O extends PortMap, S> {
   /** Called once before anything starts; return the per-instance state compute will see as `ctx.state`. */
   initialize?(ctx: OperatorContext<P>): S | Promise<S>;
+  /**
+   * Called once before scheduling begins. `emit` may be kept and called from events between computes
+   * (a window's key, a socket's message) until `stop`: such an emit is not tied to any input, so it
+   * carries only the metadata passed to it.
+   */
   start?(ctx: OperatorContext<P> & { state: S }, emit: Emitters<O>): void | Promise<void>;
   /**
    * Called once every operator has started and scheduling has begun, outside any compute, in

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Any, defineMessage, defineOperator, pathParam, port, type Emitters, type OperatorContext } from '../../framework/index.ts';
+import { Any, defineMessage, defineOperator, pathParam, port, type Emitters, type Metadata, type OperatorContext } from '../../framework/index.ts';
 import { allocateFrame, VideoFrame } from '../messages/index.ts';
 import type { ContextProvider, KeyEvent } from './context/context-provider.ts';
 import { createContextProvider } from './context/choose-provider.ts';
@@ -49,6 +49,8 @@ interface HolovizState {
   lastRender: number;
   lastCompute: number;
   renderPending: boolean;
+  /** The metadata of the compute whose layers a deferred render shows. */
+  pendingMeta: Metadata;
   closing: boolean;
 }
 
@@ -73,7 +75,7 @@ export const HolovizOp = defineOperator({
     key_events: port(KeyEventMessage, { condition: 'none', description: 'keys pressed in the window' }),
   },
   initialize: (): HolovizState => ({
-    provider: null, renderer: null, keys: [], emit: null, timer: null, lastRender: -Infinity, lastCompute: 0, renderPending: false, closing: false,
+    provider: null, renderer: null, keys: [], emit: null, timer: null, lastRender: -Infinity, lastCompute: 0, renderPending: false, pendingMeta: {}, closing: false,
   }),
 
   start(ctx, emit) {
@@ -110,11 +112,16 @@ export const HolovizOp = defineOperator({
         r.setGeometry(m.message);
       }
     }
-    flushKeys(s, emit);
     pollWindow(ctx);
     const minInterval = ctx.params.framerate > 0 ? 1000 / ctx.params.framerate : 0;
-    if (s.lastCompute - s.lastRender >= minInterval) draw(ctx, emit);
-    else s.renderPending = true; // drawn by the idle timer when its slot comes, unless a newer compute draws first
+    if (s.lastCompute - s.lastRender >= minInterval) {
+      draw(ctx, emit);
+    } else {
+      // Drawn by the event pump when its slot comes (unless a newer compute draws first), carrying
+      // the metadata of the inputs it shows: the pump's emits are outside compute and inherit none.
+      s.renderPending = true;
+      s.pendingMeta = { ...ctx.metadata };
+    }
   },
 
   stop(ctx) {
@@ -134,7 +141,7 @@ export const HolovizOp = defineOperator({
 
 type Ctx = OperatorContext<HolovizParams> & { state: HolovizState };
 
-function draw(ctx: Ctx, emit: NonNullable<HolovizState['emit']>): void {
+function draw(ctx: Ctx, emit: NonNullable<HolovizState['emit']>, meta?: Metadata): void {
   const s = ctx.state;
   const r = s.renderer!;
   s.provider!.makeCurrent();
@@ -143,7 +150,7 @@ function draw(ctx: Ctx, emit: NonNullable<HolovizState['emit']>): void {
     // A new buffer each time: downstream owns what it receives (it may queue or keep it).
     const frame = allocateFrame('rgba', r.width, r.height, performance.now());
     r.readPixels(frame.planes[0].data);
-    emit.render_buffer_output(frame);
+    emit.render_buffer_output(frame, meta);
   }
   s.provider!.present(r.framebuffer, r.width, r.height);
   s.lastRender = performance.now();
@@ -168,16 +175,19 @@ function flushKeys(s: HolovizState, emit: NonNullable<HolovizState['emit']>): vo
   s.keys.length = 0;
 }
 
-/** The event pump between computes; on an idle graph it also delivers keys and a deferred render. */
+/**
+ * The event pump, between computes: window events, keys and a deferred render. It emits through the
+ * emitters `start` got, the framework's way to emit outside compute: a key comes from the window, not
+ * from any input, so it carries no input's metadata; a deferred render carries that of its compute.
+ */
 function idle(ctx: Ctx): void {
   const s = ctx.state;
   if (!s.provider || !s.emit) return;
   try {
     pollWindow(ctx);
-    const quiet = performance.now() - s.lastCompute > 2 * EVENT_POLL_MS;
-    if (quiet) flushKeys(s, s.emit);
+    flushKeys(s, s.emit);
     const minInterval = ctx.params.framerate > 0 ? 1000 / ctx.params.framerate : 0;
-    if (s.renderPending && performance.now() - s.lastRender >= minInterval) draw(ctx, s.emit);
+    if (s.renderPending && performance.now() - s.lastRender >= minInterval) draw(ctx, s.emit, s.pendingMeta);
   } catch (err) {
     ctx.log.error(`event loop: ${(err as Error).message}`);
     ctx.stopApp(`${ctx.name} failed: ${(err as Error).message}`);

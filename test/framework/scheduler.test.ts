@@ -161,6 +161,30 @@ test('metadata travels with messages and merges along the path', async () => {
   assert.deepEqual(metas, [{ first: 1, second: 1 }, { first: 2, second: 2 }]);
 });
 
+test('an emit between computes, through the emitters start got, carries no stale input metadata', async () => {
+  let late: ((v: number) => void) | null = null;
+  const Echo = defineOperator({
+    name: 'Echo', params: z.object({}), inputs: { in: port(NumberMessage) }, outputs: { out: port(NumberMessage) },
+    start(_ctx, emit) { late = (v) => emit.out(v, { late: true }); },
+    compute({ in: v }, emit) { emit.out(v); },
+  });
+  const got: { v: number; meta: unknown }[] = [];
+  const Sink = defineOperator({
+    name: 'LateSink', params: z.object({}), inputs: { in: port(NumberMessage) },
+    compute({ in: v }, _e, ctx) {
+      got.push({ v, meta: { ...ctx.metadata } });
+      if (v === 1) late!(2); // Echo is not computing now: an out-of-band emit, as a window's key would be
+    },
+  });
+  const app = new Application('late_emit', quiet);
+  const src = app.add('src', Source, { conditions: [{ type: 'count', count: 1 }] });
+  const tag = app.add('tag', Forward, { params: { tag: 'first' } });
+  const echo = app.add('echo', Echo);
+  app.addFlow(src, tag).addFlow(tag, echo).addFlow(echo, app.add('sink', Sink));
+  await app.run();
+  assert.deepEqual(got, [{ v: 1, meta: { first: 1 } }, { v: 2, meta: { late: true } }]);
+});
+
 test('data-flow tracking reports latency per root-to-leaf path', async () => {
   const app = new Application('track', quiet);
   const src = app.add('src', Source, { conditions: [{ type: 'count', count: 50 }] });
