@@ -81,3 +81,27 @@ const signalingReplies: ReplyChannel<SignalingRequest, SignalingReply> = {
 };
 
 export const Signaling = defineMessage<SignalingRequest>('Signaling', SignalingSchema, 'a signaling request with its reply callback', { reply: signalingReplies });
+
+/** An answerable failure: the HTTP layer turns `status` into the response code (400 bad offer, 404 unknown session, ...). */
+export class SignalingError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'SignalingError';
+  }
+}
+
+/** Wraps a request's `reply` so it runs once, whatever happens; an exception in the caller's callback is logged, not thrown. */
+export function replyOnce(reply: (r: SignalingReply) => void, log: { warn(message: string): void }): (r: SignalingReply) => void {
+  let done = false;
+  return (r) => {
+    if (done) return;
+    done = true;
+    try { reply(r); } catch (err) { log.warn(`a signaling reply callback threw: ${(err as Error).message}`); }
+  };
+}
+
+/** The reply for a failed request: a SignalingError's own status, 500 for anything else. */
+export function failureReply(err: unknown): SignalingReply {
+  if (err instanceof SignalingError) return { ok: false, status: err.status, error: err.message };
+  return { ok: false, status: 500, error: (err as Error)?.message ?? String(err) };
+}

@@ -1,10 +1,11 @@
 import { SessionDescription } from 'werift';
+import { SignalingError } from '../messages/index.ts';
 import { SEND_CODECS, type SendCodecName } from './send-codecs.ts';
 
 /** A WHEP offer this operator cannot answer, with the HTTP status the viewer gets. */
-export class ViewerError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
+export class ViewerError extends SignalingError {
+  constructor(status: number, message: string) {
+    super(status, message);
     this.name = 'ViewerError';
   }
 }

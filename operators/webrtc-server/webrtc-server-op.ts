@@ -1,7 +1,6 @@
 import { defineOperator, port, type Logger } from '../../framework/index.ts';
-import { EncodedFrame, Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../messages/index.ts';
+import { EncodedFrame, Signaling, VideoFrame, failureReply, replyOnce, type SignalingRequest } from '../messages/index.ts';
 import { Broadcast } from './broadcast.ts';
-import { ViewerError } from './offer-checks.ts';
 import { WebRTCServerParams } from './params.ts';
 import { installCompoundRtcpSplit } from './rtcp-compound.ts';
 import { Viewer, type ViewerOptions } from './viewer.ts';
@@ -81,22 +80,8 @@ async function closeAll(st: ServerState, reason: string): Promise<void> {
   st.broadcast.close();
 }
 
-function once(reply: (r: SignalingReply) => void, log: Logger): (r: SignalingReply) => void {
-  let done = false;
-  return (r) => {
-    if (done) return;
-    done = true;
-    try { reply(r); } catch (err) { log.warn(`a signaling reply callback threw: ${(err as Error).message}`); }
-  };
-}
-
-function failure(err: unknown): SignalingReply {
-  if (err instanceof ViewerError) return { ok: false, status: err.status, error: err.message };
-  return { ok: false, status: 500, error: (err as Error)?.message ?? String(err) };
-}
-
 function handleRequest(req: SignalingRequest, st: ServerState, maxViewers: number, log: Logger): void {
-  const reply = once(req.reply, log);
+  const reply = replyOnce(req.reply, log);
   if (st.stopped) { reply({ ok: false, status: 503, error: 'the WebRTC server is stopping' }); return; }
   const viewerFor = (id: string): Viewer | undefined => {
     const v = st.viewers.get(id);
@@ -119,18 +104,18 @@ function handleRequest(req: SignalingRequest, st: ServerState, maxViewers: numbe
           if (st.stopped) { void viewer.close('application stopping'); reply({ ok: false, status: 503, error: 'the WebRTC server is stopping' }); return; }
           reply({ ok: true, sessionId: viewer.id, sdp });
         },
-        (err) => { st.viewers.delete(viewer.id); reply(failure(err)); },
+        (err) => { st.viewers.delete(viewer.id); reply(failureReply(err)); },
       );
       return;
     }
     case 'trickle': {
       const v = viewerFor(req.sessionId);
-      if (v) v.addFragment(req.fragment).then(() => reply({ ok: true, sessionId: v.id }), (err) => reply(failure(err)));
+      if (v) v.addFragment(req.fragment).then(() => reply({ ok: true, sessionId: v.id }), (err) => reply(failureReply(err)));
       return;
     }
     case 'close': {
       const v = viewerFor(req.sessionId);
-      if (v) v.close('closed by the viewer').then(() => reply({ ok: true, sessionId: v.id }), (err) => reply(failure(err)));
+      if (v) v.close('closed by the viewer').then(() => reply({ ok: true, sessionId: v.id }), (err) => reply(failureReply(err)));
       return;
     }
     case 'stats':

@@ -1,6 +1,7 @@
 export { WebRTCClientOp } from './webrtc-client-op.ts';
 export { WebRTCClientParams } from './params.ts';
-export { WebRTCSession, SignalingError, sessionOptionsFrom, type SessionOptions, type PictureMeta } from './session.ts';
+export { SignalingError } from '../messages/index.ts';
+export { WebRTCSession, sessionOptionsFrom, type SessionOptions, type PictureMeta } from './session.ts';
 export { DecodePipeline, newCounters, type PictureDecoder, type PipelineCounters } from './decode-pipeline.ts';
 export { KeyframeRequester } from './keyframe-requester.ts';
 export { RECEIVE_TUNING } from './tuning.ts';

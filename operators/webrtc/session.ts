@@ -1,5 +1,5 @@
 import { RTCPeerConnection, type MediaStreamTrack, type RTCRtpTransceiver, type RtpPacket } from 'werift';
-import { toRTCIceServer, type IceServer, type SessionStats, type VideoFrame } from '../messages/index.ts';
+import { SignalingError, toRTCIceServer, type IceServer, type SessionStats, type VideoFrame } from '../messages/index.ts';
 import { answerCodecs, codecFromMime, codecsForOffer, type CodecInfo, type CodecName } from './codecs.ts';
 import { DecodePipeline, newCounters, type PictureMeta } from './decode-pipeline.ts';
 import type { EncodedFrame } from './frame-assembler.ts';
@@ -59,14 +59,6 @@ export interface SessionHandlers {
   onEncoded?(frame: EncodedFrame, codec: CodecName): void;
   onClosed(id: string, reason: string): void;
   log: { info(m: string): void; warn(m: string): void; debug(m: string): void };
-}
-
-/** An answerable failure: the HTTP layer turns `status` into the response code. */
-export class SignalingError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-    this.name = 'SignalingError';
-  }
 }
 
 /**

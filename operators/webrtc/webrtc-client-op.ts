@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { defineOperator, port, type Logger } from '../../framework/index.ts';
-import { EncodedFrame, Signaling, VideoFrame, toRTCIceServer, type SignalingReply, type SignalingRequest } from '../messages/index.ts';
+import { EncodedFrame, Signaling, VideoFrame, failureReply, replyOnce, toRTCIceServer, type SignalingRequest } from '../messages/index.ts';
 import { EncodedOutbox } from './encoded-outbox.ts';
 import { LatestFrameSlots } from './latest-frame-slots.ts';
 import { WebRTCClientParams } from './params.ts';
-import { SignalingError, WebRTCSession, sessionOptionsFrom, type PictureMeta, type SessionOptions } from './session.ts';
+import { WebRTCSession, sessionOptionsFrom, type PictureMeta, type SessionOptions } from './session.ts';
 import { startStatusLine } from './status-line.ts';
 
 interface ClientState {
@@ -89,23 +89,8 @@ export const WebRTCClientOp = defineOperator({
   },
 });
 
-/** Calls `reply` once, whatever happens; an exception in the caller's callback is logged, not thrown. */
-function once(reply: (r: SignalingReply) => void, log: Logger): (r: SignalingReply) => void {
-  let done = false;
-  return (r) => {
-    if (done) return;
-    done = true;
-    try { reply(r); } catch (err) { log.warn(`a signaling reply callback threw: ${(err as Error).message}`); }
-  };
-}
-
-function failure(err: unknown): SignalingReply {
-  if (err instanceof SignalingError) return { ok: false, status: err.status, error: err.message };
-  return { ok: false, status: 500, error: (err as Error)?.message ?? String(err) };
-}
-
 function handleRequest(req: SignalingRequest, st: ClientState, maxSessions: number, log: Logger, notify: () => void): void {
-  const reply = once(req.reply, log);
+  const reply = replyOnce(req.reply, log);
   if (st.stopped) { reply({ ok: false, status: 503, error: 'the WebRTC client is stopping' }); return; }
   const sessionFor = (id: string): WebRTCSession | undefined => {
     const s = st.sessions.get(id);
@@ -150,24 +135,24 @@ function handleRequest(req: SignalingRequest, st: ClientState, maxSessions: numb
           st.sessions.set(id, session);
           reply({ ok: true, sessionId: id, sdp: answer });
         },
-        (err) => reply(failure(err)),
+        (err) => reply(failureReply(err)),
       ).finally(() => st.opening.delete(opening));
       st.opening.add(opening);
       return;
     }
     case 'trickle': {
       const s = sessionFor(req.sessionId);
-      if (s) s.addFragment(req.fragment).then(() => reply({ ok: true, sessionId: s.id }), (err) => reply(failure(err)));
+      if (s) s.addFragment(req.fragment).then(() => reply({ ok: true, sessionId: s.id }), (err) => reply(failureReply(err)));
       return;
     }
     case 'candidate': {
       const s = sessionFor(req.sessionId);
-      if (s) s.addCandidate(req.candidate).then(() => reply({ ok: true, sessionId: s.id }), (err) => reply(failure(err)));
+      if (s) s.addCandidate(req.candidate).then(() => reply({ ok: true, sessionId: s.id }), (err) => reply(failureReply(err)));
       return;
     }
     case 'close': {
       const s = sessionFor(req.sessionId);
-      if (s) s.close('closed by the peer').then(() => reply({ ok: true, sessionId: s.id }), (err) => reply(failure(err)));
+      if (s) s.close('closed by the peer').then(() => reply({ ok: true, sessionId: s.id }), (err) => reply(failureReply(err)));
       return;
     }
     case 'config':
