@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { sendError } from '../http-error.ts';
-import { isSessionId, sdpFragProblem } from '../sdp-checks.ts';
 import type { SignalingQueue } from '../signaling-queue.ts';
 import { allowOnly } from './methods.ts';
+import { sessionResourceRoutes } from './session-resource.ts';
 import { mediaType, sendFailure, sendIncomplete } from './answer.ts';
 
 const SDP = 'application/sdp';
-const SDPFRAG = 'application/trickle-ice-sdpfrag';
 
 /**
  * WHEP (the playback sibling of WHIP): a viewer POSTs a recvonly offer -> 201 + Location + answer;
@@ -33,24 +32,5 @@ export function whepRoutes(app: FastifyInstance, queue: SignalingQueue): void {
   });
   allowOnly(app, '/whep', ['GET', 'POST'], { 'Accept-Post': SDP });
 
-  app.patch<{ Params: { id: string } }>('/whep/:id', async (request, reply) => {
-    if (!isSessionId(request.params.id)) return sendError(reply, 404, `no viewer '${request.params.id}'`);
-    if (mediaType(request) !== SDPFRAG) {
-      reply.header('Accept-Patch', SDPFRAG);
-      return sendError(reply, 415, `PATCH takes Content-Type: ${SDPFRAG}`);
-    }
-    const problem = sdpFragProblem(request.body);
-    if (problem) return sendError(reply, 400, problem);
-    const r = await queue.ask({ kind: 'trickle', sessionId: request.params.id, fragment: request.body as string });
-    if (!r.ok) return sendFailure(reply, r);
-    return reply.code(204).send();
-  });
-
-  app.delete<{ Params: { id: string } }>('/whep/:id', async (request, reply) => {
-    if (!isSessionId(request.params.id)) return sendError(reply, 404, `no viewer '${request.params.id}'`);
-    const r = await queue.ask({ kind: 'close', sessionId: request.params.id });
-    if (!r.ok) return sendFailure(reply, r);
-    return reply.code(200).send();
-  });
-  allowOnly(app, '/whep/:id', ['PATCH', 'DELETE'], { 'Accept-Patch': SDPFRAG });
+  sessionResourceRoutes(app, queue, '/whep', 'viewer');
 }
