@@ -45,7 +45,12 @@ async function start() {
   try {
     pc = new RTCPeerConnection();
     pc.addTransceiver('video', { direction: 'recvonly' });
-    pc.ontrack = (e) => { $('remote').srcObject = e.streams[0] || new MediaStream([e.track]); };
+    pc.ontrack = (e) => {
+      const video = $('remote');
+      video.srcObject = e.streams[0] || new MediaStream([e.track]);
+      // autoplay alone leaves the video paused inside a frame that has had no click (the webcam page's panel).
+      video.play().catch((err) => { if (err.name !== 'AbortError') showError(`the browser would not play the stream: ${err.message}`); });
+    };
     pc.onconnectionstatechange = () => {
       if (!pc) return;
       if (pc.connectionState === 'failed') showError('the connection failed (is the server still running?)');
@@ -88,7 +93,8 @@ async function teardown() {
   if (resource) {
     const url = resource;
     resource = null;
-    await fetch(url, { method: 'DELETE', headers: token ? { Authorization: `Bearer ${token}` } : {} }).catch(() => {});
+    // keepalive: the DELETE outlives a page (or an emptied frame) that is going away.
+    await fetch(url, { method: 'DELETE', keepalive: true, headers: token ? { Authorization: `Bearer ${token}` } : {} }).catch(() => {});
   }
   if (pc) { pc.close(); pc = null; }
   $('remote').srcObject = null;
@@ -130,7 +136,7 @@ function watchFrames() {
     if (!pc) return;
     const now = performance.timeOrigin + performance.now();
     window.viewer.frames++;
-    if (document.body.dataset.state !== 'playing') setState('playing', 'Playing.');
+    if (window.viewer.frames === 1 || document.body.dataset.state !== 'playing') setState('playing', 'Playing.');
     const h = video.videoHeight;
     if (h > 0) {
       g.drawImage(video, 0, 0, video.videoWidth - (video.videoWidth % TIME_CODE_BITS), h / 8, 0, 0, canvas.width, canvas.height);
@@ -173,3 +179,8 @@ $('stop').addEventListener('click', stop);
 window.addEventListener('pagehide', () => { void teardown(); });
 sceneControls();
 setState('idle', 'Idle. Press Start to watch the stream.');
+// ?embed: inside another page (the webcam page's "Back from holots" panel): no header, and it plays at once.
+if (params.has('embed')) {
+  document.body.classList.add('embed');
+  void start();
+}
