@@ -54,7 +54,10 @@ async function start() {
     pc.onconnectionstatechange = () => {
       if (!pc) return;
       if (pc.connectionState === 'failed') showError('the connection failed (is the server still running?)');
-      if (pc.connectionState === 'disconnected') setState('connecting', 'Connection interrupted, waiting...');
+      if (pc.connectionState === 'disconnected') {
+        setState('connecting', 'Connection interrupted, waiting...');
+        checkServer();
+      }
       if (pc.connectionState === 'connected' && document.body.dataset.state !== 'playing') setState('playing', 'Connected, waiting for pictures...');
     };
     await pc.setLocalDescription(await pc.createOffer());
@@ -68,6 +71,9 @@ async function start() {
     resource = new URL(res.headers.get('Location'), new URL(endpoint, location.href)).href;
     window.viewer.answer = await res.text();
     await pc.setRemoteDescription({ type: 'answer', sdp: window.viewer.answer });
+    // The server closing its side (it stopped, or its encoder failed) ends DTLS at once; ICE would take seconds.
+    const dtls = pc.getReceivers()[0] && pc.getReceivers()[0].transport;
+    if (dtls) dtls.addEventListener('statechange', () => { if (pc && dtls.state === 'closed') ended('the server ended the stream'); });
     statsTimer = setInterval(updateStats, 1000);
     watchFrames();
   } catch (err) {
@@ -84,6 +90,23 @@ function gathered(peer, ms) {
     const timer = setTimeout(done, ms);
     peer.addEventListener('icegatheringstatechange', () => { if (peer.iceGatheringState === 'complete') done(); });
   });
+}
+
+/** The stream is over for good: say why and let go of the connection (nothing left to DELETE). */
+function ended(why) {
+  resource = null;
+  void teardown();
+  showError(why);
+}
+
+/** An interrupted connection: is the server still there? (GET /whep; a stopped app does not answer.) */
+async function checkServer() {
+  try {
+    const res = await fetch(endpoint, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(1500) });
+    if (res.status === 503) ended('the server is stopping');
+  } catch (err) {
+    if (pc) ended(`the server is gone (${err.message}); the stream ended`);
+  }
 }
 
 async function teardown() {
