@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { Application, defineOperator, port } from '../../framework/index.ts';
 import { EncodedFrame, VideoFrame } from '../../operators/messages/index.ts';
 import { VideoFileReader, VideoStreamRecorderOp, VideoStreamReplayerOp } from '../../operators/recording/index.ts';
-import { ROOT, runHolots } from '../support/app-process.ts';
+import { ROOT, runHolots } from '../../testkit/app-process.ts';
 import { makeClip, readIndex } from './clip.ts';
 
 let dir: string;
