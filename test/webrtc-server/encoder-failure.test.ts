@@ -11,9 +11,10 @@ import { Application, defineOperator, port } from '../../framework/index.ts';
 import { allocateFrame, VideoFrame } from '../../operators/messages/index.ts';
 import { WebRTCServerOp, WebServerOp } from '../../operators/index.ts';
 import { drawTimeCode } from '../../operators/video/index.ts';
-import { PAGE_DIR } from '../support/app-process.ts';
-import { launchChromium, waitFor, type Browser } from '../support/chromium.ts';
-import { listeningLogger } from '../support/listening-logger.ts';
+import { PAGE_DIR } from '../../testkit/app-process.ts';
+import { launchChromium, type Browser } from '../../testkit/chromium.ts';
+import { listeningLogger } from '../../testkit/listening-logger.ts';
+import { waitFor } from '../../testkit/wait.ts';
 import { viewerState, watch } from './helpers.ts';
 
 /** Grey 320x240 pictures with a time code, until `huge` is set: then 16400x16 ones. */

@@ -107,10 +107,10 @@ function ended(why) {
   showError(why);
 }
 
-/** An interrupted connection: is the server still there? (GET /whep; a stopped app does not answer.) */
+/** An interrupted connection: is the server still there? (GET /health, which the web server answers alone.) */
 async function checkServer() {
   try {
-    const res = await fetch(endpoint, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(1500) });
+    const res = await fetch('health', { signal: AbortSignal.timeout(1500) });
     if (res.status === 503) ended('the server is stopping');
   } catch (err) {
     if (pc) ended(`the server is gone (${err.message}); the stream ended`);
