@@ -81,7 +81,8 @@ export async function createWebServer(o: WebServerOptions): Promise<WebServer> {
     whepRoutes(plain, o.playbackQueue);
     controlRoutes(plain, o.pushControl);
     statsRoutes(plain, o.queue);
-    configRoutes(plain, o.queue);
+    configRoutes(plain, o.queue, '/config');
+    configRoutes(plain, o.playbackQueue, '/whep/config');
   });
   // Outside the API plugin: a liveness probe needs no token and reveals nothing.
   healthRoutes(app as unknown as FastifyInstance, () => o.queue.stopping);

@@ -71,6 +71,8 @@ async function servePage(page: Page): Promise<Viewer[]> {
       const sdp = await viewer.answer(req.postData() ?? '');
       return route.fulfill({ status: 201, headers: { Location: `/whep/${viewer.id}`, 'Content-Type': 'application/sdp' }, body: sdp });
     }
+    // The viewer's ICE configuration, as WebRTCServerOp answers it with no ice_servers.
+    if (req.method() === 'GET' && path === '/whep/config') return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ iceServers: [] }) });
     if (req.method() === 'DELETE') {
       const v = mine.find((x) => path.endsWith(x.id));
       await v?.close('closed by the viewer');
