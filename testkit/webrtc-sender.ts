@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { BrowserContext, Page } from 'playwright-core';
 import { z } from 'zod';
 import { defineOperator, port } from '../framework/index.ts';
-import { lumaOf, Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../operators/messages/index.ts';
+import { lumaOf, Signaling, TIME_CODE_BITS, VideoFrame, type SignalingReply, type SignalingRequest } from '../operators/messages/index.ts';
 
 import { launchChromium } from './chromium.ts';
 
@@ -114,8 +114,8 @@ export const SENDER_PAGE = String.raw`<!doctype html><meta charset="utf-8"><titl
 <canvas id="c" style="display:none"></canvas>
 <script>
 window.sessions = {};
-const BITS = 44, BLOCK_ROWS = 1;
-// Time code: Date.now() as 44 black/white blocks across the top of the picture (read back from luma).
+const BITS = ${TIME_CODE_BITS}, BLOCK_ROWS = 1;
+// Time code: Date.now() as TIME_CODE_BITS black/white blocks across the top of the picture (read back from luma).
 function drawTimeCode(ctx, w, h) {
   const t = Date.now();
   ctx.fillStyle = '#808080'; ctx.fillRect(0, 0, w, h);
