@@ -12,6 +12,10 @@ import { startNatsServer } from '../test/support/nats-server.ts';
 import { describeMachine, formatMarkdownTable, formatTable, processCpuMs, summarize, writeMarkdown, writeResults } from './lib/index.ts';
 
 const SCRIPT = 'bench/fragments/flow-process.ts';
+/** `--quick`: 2 s of warm-up and a 3 s window per row instead of 3 s and 10 s (proves the bench runs end to end). */
+const QUICK = process.argv.includes('--quick');
+process.env.BENCH_WARMUP_MS ??= QUICK ? '2000' : '3000';
+process.env.BENCH_WINDOW_MS ??= QUICK ? '3000' : '10000';
 
 interface Side { proc: ChildProcess; lines: string[]; waitLine(re: RegExp, timeoutMs?: number): Promise<string> }
 
@@ -49,6 +53,8 @@ interface Row {
   transport: string;
   resolution: string;
   frames: number;
+  /** Frames the source made that never reached the sink inside the window (any cause). */
+  missing: number;
   p50: number;
   p99: number;
   cpu: Record<string, number>;
@@ -61,10 +67,10 @@ async function measure(transport: string, resolution: string, receiver: Side, pi
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpuMs(pid)]));
   await receiver.waitLine(/^window end$/, 60_000);
   const after = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpuMs(pid)]));
-  const result = JSON.parse(await receiver.waitLine(/^\{/)) as { frames: number; latencies: number[] };
+  const result = JSON.parse(await receiver.waitLine(/^\{/)) as { frames: number; missing: number; latencies: number[] };
   const lat = summarize(result.latencies);
   const cpu = Object.fromEntries(Object.keys(pids).map((k) => [k, (after[k] - before[k]) / result.frames]));
-  return { transport, resolution, frames: result.frames, p50: lat.median, p99: lat.p99, cpu };
+  return { transport, resolution, frames: result.frames, missing: result.missing, p50: lat.median, p99: lat.p99, cpu };
 }
 
 const exited = (s: Side) => new Promise((r) => (s.proc.exitCode !== null ? r(null) : s.proc.once('exit', r)));
@@ -105,7 +111,7 @@ try {
 const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
 const f = (v: number) => v.toFixed(2);
 const total = (r: Row) => Object.values(r.cpu).reduce((a, b) => a + b, 0);
-const head = ['flow', 'frames', 'p50 ms', 'p99 ms', 'CPU ms/frame (all)', 'sender', 'receiver', 'nats-server', 'vs TCP: p50', 'vs TCP: CPU', 'dropped to flow control'];
+const head = ['flow', 'frames', 'p50 ms', 'p99 ms', 'CPU ms/frame (all)', 'sender', 'receiver', 'nats-server', 'vs TCP: p50', 'vs TCP: CPU', 'frames missing at the sink', 'of them dropped to flow control (whole run)'];
 const body = rows.map((r) => {
   const tcp = rows.find((t) => t.transport === 'TCP socket' && t.resolution === r.resolution);
   return [
@@ -113,7 +119,7 @@ const body = rows.map((r) => {
     r.cpu.sender !== undefined ? f(r.cpu.sender) : r.cpu.process !== undefined ? `${f(r.cpu.process)} (both)` : '',
     r.cpu.receiver !== undefined ? f(r.cpu.receiver) : '',
     r.cpu['nats-server'] !== undefined ? f(r.cpu['nats-server']) : '',
-    tcp ? `${(r.p50 / tcp.p50).toFixed(2)}x` : '', tcp ? `${(total(r) / total(tcp)).toFixed(2)}x` : '',
+    tcp ? `${(r.p50 / tcp.p50).toFixed(2)}x` : '', tcp ? `${(total(r) / total(tcp)).toFixed(2)}x` : '', String(r.missing),
     r.droppedToFlowControl !== undefined ? String(r.droppedToFlowControl) : '',
   ];
 });
@@ -123,5 +129,5 @@ writeResults('fragments', { rows, loadavg: os.loadavg() });
 writeMarkdown('fragments', `${formatMarkdownTable(head, body)}
 
 ${describeMachine()}; load average at the end of the run ${load} (the machine is shared: ratios within the run are what count).
-Each row: ${rows[0]?.frames ? 'a 10 s window after 3 s of warm-up' : ''}; latency from the source's emit to the sink's compute on the wall clock; CPU of each process from /proc over the same window, divided by the frames received.
+Each row: a ${Number(process.env.BENCH_WINDOW_MS) / 1000} s window after ${Number(process.env.BENCH_WARMUP_MS) / 1000} s of warm-up${QUICK ? ' (--quick)' : ''}; latency from the source's emit to the sink's compute on the wall clock; CPU of each process from /proc over the same window, divided by the frames received.
 `);

@@ -18,7 +18,7 @@ import { renderTestPattern, TestPatternParams } from '../../operators/video/test
 
 const [mode, w, h, where] = process.argv.slice(2);
 const width = Number(w), height = Number(h);
-const WARMUP_MS = 3000;
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 10_000);
 const wall = () => performance.timeOrigin + performance.now();
 
@@ -33,18 +33,23 @@ class Window {
   private first = 0;
   samples: number[] = [];
   frames = 0;
+  /** Frames the source made that never reached the sink (for any reason), inside the window. */
+  missing = 0;
+  private lastIndex = -1;
   private state: 'warmup' | 'open' | 'closed' = 'warmup';
   constructor(private readonly onClose: () => void) {}
-  add(sentAt: number): void {
+  add(sentAt: number, index: number): void {
     const now = wall();
+    const skipped = this.lastIndex >= 0 ? index - this.lastIndex - 1 : 0;
+    this.lastIndex = index;
     if (!this.first) this.first = now;
     if (this.state === 'warmup' && now - this.first >= WARMUP_MS) { this.state = 'open'; console.log('window start'); setTimeout(() => this.close(), WINDOW_MS); }
-    if (this.state === 'open') { this.samples.push(now - sentAt); this.frames++; }
+    if (this.state === 'open') { this.samples.push(now - sentAt); this.frames++; this.missing += skipped; }
   }
   private close(): void {
     this.state = 'closed';
     console.log('window end');
-    console.log(JSON.stringify({ frames: this.frames, windowMs: WINDOW_MS, latencies: this.samples }));
+    console.log(JSON.stringify({ frames: this.frames, missing: this.missing, windowMs: WINDOW_MS, latencies: this.samples }));
     this.onClose();
   }
 }
@@ -55,7 +60,7 @@ const Source = defineOperator({
   outputs: { out: port(VideoFrame) },
   conditions: [{ type: 'periodic', period: '30Hz' }],
   initialize: () => ({ i: 0 }),
-  compute(_in, emit, ctx) { emit.out(nextFrame(ctx.state.i++), { sentAt: wall() }); },
+  compute(_in, emit, ctx) { const i = ctx.state.i++; emit.out(nextFrame(i), { sentAt: wall(), index: i }); },
 });
 
 function sinkOp(window: Window) {
@@ -63,7 +68,7 @@ function sinkOp(window: Window) {
     name: 'BenchSink',
     params: z.object({}),
     inputs: { in: port(VideoFrame) },
-    compute(_in, _emit, ctx) { window.add(ctx.metadata.sentAt as number); },
+    compute(_in, _emit, ctx) { window.add(ctx.metadata.sentAt as number, ctx.metadata.index as number); },
   });
 }
 
@@ -103,7 +108,7 @@ if (mode === 'local' || mode === 'nats-send' || mode === 'nats-recv') {
   let i = 0;
   const timer = setInterval(() => {
     const f = nextFrame(i++);
-    const head = Buffer.from(JSON.stringify({ width: f.width, height: f.height, format: f.format, timestamp: f.timestamp, strides: f.planes.map((p) => p.stride), sizes: f.planes.map((p) => p.data.byteLength), sentAt: wall() }));
+    const head = Buffer.from(JSON.stringify({ width: f.width, height: f.height, format: f.format, timestamp: f.timestamp, strides: f.planes.map((p) => p.stride), sizes: f.planes.map((p) => p.data.byteLength), sentAt: wall(), index: i - 1 }));
     const total = 8 + head.byteLength + f.planes.reduce((a, p) => a + p.data.byteLength, 0);
     const out = Buffer.allocUnsafe(total);
     out.writeUInt32BE(total - 4, 0);
@@ -118,28 +123,37 @@ if (mode === 'local' || mode === 'nats-send' || mode === 'nats-recv') {
 } else if (mode === 'tcp-recv') {
   const window = new Window(() => process.exit(0));
   const server = createServer((socket) => {
-    let chunks: Buffer[] = [];
-    let have = 0;
-    socket.on('data', (d) => {
-      chunks.push(d);
-      have += d.byteLength;
-      for (;;) {
-        if (have < 4) return;
-        let buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        chunks = [buf];
-        const size = buf.readUInt32BE(0);
-        if (have < 4 + size) return;
-        const headLength = buf.readUInt32BE(4);
-        const header = JSON.parse(buf.subarray(8, 8 + headLength).toString()) as { width: number; height: number; strides: number[]; sizes: number[]; sentAt: number };
-        let at = 8 + headLength;
-        const planes = header.sizes.map((n, k) => { const p = { data: new Uint8Array(buf.buffer, buf.byteOffset + at, n), stride: header.strides[k] }; at += n; return p; });
-        if (planes.length !== 3 || planes[0].data.byteLength !== header.width * header.height) throw new Error('bad frame');
-        window.add(header.sentAt);
-        buf = buf.subarray(4 + size);
-        chunks = [buf];
-        have = buf.byteLength;
+    // Each frame is gathered into one buffer of its announced size (one copy, as the NATS client does).
+    const prefix = Buffer.alloc(4);
+    let prefixHave = 0;
+    let frame: Buffer | null = null;
+    let frameHave = 0;
+    socket.on('data', (d: Buffer) => {
+      let at = 0;
+      while (at < d.byteLength) {
+        if (!frame) {
+          const n = Math.min(4 - prefixHave, d.byteLength - at);
+          d.copy(prefix, prefixHave, at, at + n);
+          prefixHave += n;
+          at += n;
+          if (prefixHave === 4) { frame = Buffer.allocUnsafe(prefix.readUInt32BE(0)); frameHave = 0; prefixHave = 0; }
+          continue;
+        }
+        const n = Math.min(frame.byteLength - frameHave, d.byteLength - at);
+        d.copy(frame, frameHave, at, at + n);
+        frameHave += n;
+        at += n;
+        if (frameHave === frame.byteLength) { received(frame); frame = null; }
       }
     });
   });
+  const received = (buf: Buffer) => {
+    const headLength = buf.readUInt32BE(0);
+    const header = JSON.parse(buf.subarray(4, 4 + headLength).toString()) as { width: number; height: number; strides: number[]; sizes: number[]; sentAt: number; index: number };
+    let at = 4 + headLength;
+    const planes = header.sizes.map((n, k) => { const p = { data: new Uint8Array(buf.buffer, buf.byteOffset + at, n), stride: header.strides[k] }; at += n; return p; });
+    if (planes.length !== 3 || planes[0].data.byteLength !== header.width * header.height || at !== buf.byteLength) throw new Error('bad frame');
+    window.add(header.sentAt, header.index);
+  };
   server.listen(Number(where), '127.0.0.1', () => console.log('ready'));
 }
