@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { send } from './helpers.ts';
-import { freePort, PAGE_DIR, runHolots, type AppProcess } from '../support/app-process.ts';
-import { launchChromium, startStreaming, waitFor, waitPageState, type Browser } from '../support/chromium.ts';
+import { freePort, PAGE_DIR, runHolots, type AppProcess } from '../../testkit/app-process.ts';
+import { launchChromium, startStreaming, waitPageState, type Browser } from '../../testkit/chromium.ts';
+import { waitFor } from '../../testkit/wait.ts';
 
 const APP = 'test/web-server/fixtures/turn-page.yaml';
 const TURN = { urls: ['turn:127.0.0.1:3478?transport=udp', 'turn:127.0.0.1:3478?transport=tcp'], username: 'holots-user', credential: 'holots-secret' };

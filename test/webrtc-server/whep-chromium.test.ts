@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchChromium, waitFor, type Browser } from '../support/chromium.ts';
+import { launchChromium, type Browser } from '../../testkit/chromium.ts';
+import { waitFor } from '../../testkit/wait.ts';
 import { startServerApp, viewerState, watch } from './helpers.ts';
 
 let browser: Browser;

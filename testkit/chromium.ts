@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type BrowserServer, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -18,11 +18,27 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** A fresh profile each time, removed on close. */
-export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: sudo apt-get install chromium (bin/setup-debian.sh does)`);
+function chromiumMissing(err?: unknown): Error {
+  const why = err ? `: ${(err as Error).message}` : '';
+  return new Error(`cannot start Chromium at ${CHROMIUM} (apt package 'chromium'; bin/setup-debian.sh installs it)${why}`);
+}
+
+/**
+ * The one Chromium launcher of tests and benchmarks: a fresh profile each time, removed on close.
+ * `extraArgs` are added to CHROMIUM_ARGS; `omitArgs` are taken out of them (e.g. without
+ * `--use-fake-ui-for-media-stream` nobody answers the camera prompt, so the page is refused).
+ */
+export async function launchChromium(extraArgs: string[] = [], opts: { omitArgs?: string[] } = {}): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw chromiumMissing();
+  const args = [...CHROMIUM_ARGS.filter((a) => !opts.omitArgs?.includes(a)), ...extraArgs];
   const profile = await mkdtemp(join(tmpdir(), 'holots-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args });
+  } catch (err) {
+    await rm(profile, { recursive: true, force: true });
+    throw chromiumMissing(err);
+  }
   return {
     context,
     async close() {
@@ -30,6 +46,19 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Chromium as a process of its own that a test can kill without a goodbye (no DELETE, no DTLS close):
+ * `chromium.connect(server.wsEndpoint())` drives it, `server.kill()` ends it.
+ */
+export async function launchKillableChromium(extraArgs: string[] = []): Promise<BrowserServer> {
+  if (!existsSync(CHROMIUM)) throw chromiumMissing();
+  try {
+    return await chromium.launchServer({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
+  } catch (err) {
+    throw chromiumMissing(err);
+  }
 }
 
 /** Waits for the page's `body[data-state]` (idle | connecting | streaming | error). */
@@ -45,15 +74,4 @@ export async function startStreaming(page: Page, url: string, resolution: string
   await page.selectOption('#video-codec', codec);
   await page.click('#start');
   await waitPageState(page, 'streaming');
-}
-
-/** Polls `probe` until it returns something truthy; fails naming `what` after the timeout. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
