@@ -13,9 +13,9 @@ import { test } from 'node:test';
 import { z } from 'zod';
 import { Application, defineOperator, FragmentSetupError, OperatorError, port, prepareFragments, type PreparedFragments } from '../../framework/index.ts';
 import { VideoFrame, allocateFrame } from '../../operators/messages/index.ts';
-import { ROOT } from '../support/app-process.ts';
-import { waitFor } from '../support/chromium.ts';
-import { startNatsServer } from '../support/nats-server.ts';
+import { ROOT } from '../../testkit/app-process.ts';
+import { waitFor } from '../../testkit/wait.ts';
+import { startNatsServer } from '../../testkit/nats-server.ts';
 import { ask, askApp, fragments } from './fixtures/ask-answer.ts';
 
 interface Answerer { proc: ChildProcess; exited: Promise<unknown> }
