@@ -95,6 +95,14 @@ try {
     rows.push(row);
     await Promise.all([exited(send), exited(recv)]);
 
+    console.log(`${res}: the NATS client alone (no framework, no credit) between two processes`);
+    const rrecv = side(['raw-recv', String(w), String(h), nats.url]);
+    await rrecv.waitLine(/^ready$/);
+    const rsend = side(['raw-send', String(w), String(h), nats.url]);
+    rows.push(await measure('NATS client alone', res, rrecv, { sender: rsend.proc.pid!, receiver: rrecv.proc.pid!, 'nats-server': nats.pid }));
+    rsend.proc.kill('SIGINT');
+    await Promise.all([exited(rsend), exited(rrecv)]);
+
     console.log(`${res}: plain TCP socket between two processes`);
     const port = await freePort();
     const trecv = side(['tcp-recv', String(w), String(h), String(port)]);
