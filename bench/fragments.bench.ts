@@ -1,14 +1,18 @@
 /**
  * `npm run bench:fragments`: a 720p30 and a 1080p30 yuv420p flow between two fragments (two processes,
- * through a real nats-server), beside the same flow in one process and a plain TCP socket between two
- * processes, in the same run. Latency from the source's emit to the sink's compute (wall clock, same
- * machine); CPU per frame of each process from /proc (sender, receiver, nats-server), never the harness.
+ * through a real nats-server), beside the same flow in one process, the NATS client alone and a plain
+ * TCP socket between two processes, in the same run. Latency from the source's emit to the sink's
+ * compute (wall clock, same machine); CPU per frame of each process from /proc (sender, receiver,
+ * nats-server), never the harness. Then how sessions scale: N WHIP publishers of a 720p30 H264 stream
+ * into the split seed app with 1 and with 2 ingest workers (bench/fragments/sessions.ts).
  * Writes bench/results/fragments.{json,md}.
+ *   node --import tsx bench/fragments.bench.ts [--quick] [--flows-only | --sessions-only]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { freePort, ROOT } from '../testkit/app-process.ts';
 import { startNatsServer } from '../testkit/nats-server.ts';
+import { measureSessions, type SessionsRow } from './fragments/sessions.ts';
 import { describeMachine, formatMarkdownTable, formatTable, processCpuMs, summarize, writeMarkdown, writeResults } from './lib/index.ts';
 
 const SCRIPT = 'bench/fragments/flow-process.ts';
@@ -75,10 +79,17 @@ async function measure(transport: string, resolution: string, receiver: Side, pi
 
 const exited = (s: Side) => new Promise((r) => (s.proc.exitCode !== null ? r(null) : s.proc.once('exit', r)));
 
+const FLOWS = !process.argv.includes('--sessions-only');
+const SESSIONS = !process.argv.includes('--flows-only');
+/** Streams per row: modest, the machine has 2 cores. */
+const STREAMS = QUICK ? [2] : [2, 4];
+
+const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
 const rows: Row[] = [];
+const sessionRows: SessionsRow[] = [];
 const nats = await startNatsServer();
 try {
-  for (const [w, h] of [[1280, 720], [1920, 1080]]) {
+  for (const [w, h] of FLOWS ? [[1280, 720], [1920, 1080]] : []) {
     const res = `${h}p30`;
     console.log(`\n${res}: one process`);
     const local = side(['local', String(w), String(h)]);
@@ -112,6 +123,12 @@ try {
     tsend.proc.kill('SIGINT');
     await Promise.all([exited(tsend), exited(trecv)]);
   }
+  for (const streams of SESSIONS ? STREAMS : []) {
+    for (const workers of [1, 2]) {
+      console.log(`\nsessions: ${streams} WHIP publishers of 720p30 H264, ${workers} ingest worker(s)`);
+      sessionRows.push(await measureSessions(nats.url, workers, streams, Number(process.env.BENCH_WARMUP_MS), Number(process.env.BENCH_WINDOW_MS)));
+    }
+  }
 } finally {
   await nats.stop();
 }
@@ -131,11 +148,28 @@ const body = rows.map((r) => {
     r.droppedToFlowControl !== undefined ? String(r.droppedToFlowControl) : '',
   ];
 });
-console.log('\n' + formatTable(head, body));
-console.log(`load average (1/5/15 min) at the end: ${load}`);
-writeResults('fragments', { rows, loadavg: os.loadavg() });
-writeMarkdown('fragments', `${formatMarkdownTable(head, body)}
+const sHead = ['ingest workers', 'streams (connected)', 'held per worker', 'fps per stream: min / mean', 'CPU per worker, % of a core', 'worker CPU per stream', 'vs 1 worker: CPU per stream'];
+const sBody = sessionRows.map((r) => {
+  const perStream = (x: SessionsRow) => Object.values(x.cpuPct).reduce((a, b) => a + b, 0) / Math.max(1, x.connected);
+  const one = sessionRows.find((o) => o.workers === 1 && o.streams === r.streams);
+  return [
+    String(r.workers), `${r.streams} (${r.connected})`, Object.entries(r.held).map(([k, v]) => `${k}: ${v}`).join(', '),
+    r.fps.length ? `${Math.min(...r.fps).toFixed(1)} / ${(r.fps.reduce((a, b) => a + b, 0) / r.fps.length).toFixed(1)}` : '-',
+    Object.entries(r.cpuPct).map(([k, v]) => `${k}: ${v.toFixed(0)}`).join(', '), `${perStream(r).toFixed(0)} %`,
+    one ? `${(perStream(r) / perStream(one)).toFixed(2)}x` : '',
+  ];
+});
+if (rows.length) console.log('\n' + formatTable(head, body));
+if (sessionRows.length) console.log('\n' + formatTable(sHead, sBody));
+console.log(`load average (1/5/15 min) at the start: ${loadAtStart}, at the end: ${load}`);
+writeResults('fragments', { rows, sessionRows, loadavgStart: loadAtStart, loadavg: os.loadavg() });
+const bitrate = sessionRows[0]?.bitrateKbps;
+writeMarkdown('fragments', `${rows.length ? formatMarkdownTable(head, body) : ''}
 
-${describeMachine()}; load average at the end of the run ${load} (the machine is shared: ratios within the run are what count).
+${sessionRows.length ? `${formatMarkdownTable(sHead, sBody)}
+
+Sessions: the seed app split as it ships (web, ingest x1 or x2, viz headless at 320x240 rendering at most 5/s), N WHIP publishers (one process, not measured) of a 720p30 H264 clip encoded once at ${bitrate} kbps (moving pattern over a noise band) and sent without re-encoding; fps from each session's frames decoded over the window (/stats), CPU of each worker process from /proc.` : ''}
+
+${describeMachine()}; load average (1/5/15 min) ${loadAtStart} at the start of the run and ${load} at its end (the machine is shared: ratios within the run are what count).
 Each row: a ${Number(process.env.BENCH_WINDOW_MS) / 1000} s window after ${Number(process.env.BENCH_WARMUP_MS) / 1000} s of warm-up${QUICK ? ' (--quick)' : ''}; latency from the source's emit to the sink's compute on the wall clock; CPU of each process from /proc over the same window, divided by the frames received.
 `);
