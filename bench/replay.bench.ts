@@ -18,7 +18,7 @@ import { Application, defineOperator, port } from '../framework/index.ts';
 import { VideoFrame } from '../operators/messages/index.ts';
 import { VideoStreamReplayerOp } from '../operators/recording/index.ts';
 import { findDecoder } from '../operators/recording/codecs.ts';
-import { makeClip } from '../test/recording/clip.ts';
+import { makeClip } from '../testkit/clip.ts';
 import { describeMachine, formatMarkdownTable, ownCpuMs, writeMarkdown, writeResults } from './lib/index.ts';
 
 const self = fileURLToPath(import.meta.url);

@@ -75,3 +75,23 @@ export async function startStreaming(page: Page, url: string, resolution: string
   await page.click('#start');
   await waitPageState(page, 'streaming');
 }
+
+/** Records the configuration of every RTCPeerConnection the page creates, as the browser itself reports it. */
+export async function recordPeerConfigurations(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const Native = window.RTCPeerConnection;
+    const seen: RTCConfiguration[] = [];
+    (window as unknown as { peerConfigurations: RTCConfiguration[] }).peerConfigurations = seen;
+    window.RTCPeerConnection = class extends Native {
+      constructor(configuration?: RTCConfiguration) {
+        super(configuration);
+        seen.push(this.getConfiguration());
+      }
+    } as typeof RTCPeerConnection;
+  });
+}
+
+/** What recordPeerConfigurations saw, in the order the page made its peer connections. */
+export function peerConfigurations(page: Page): Promise<RTCConfiguration[]> {
+  return page.evaluate(() => (window as unknown as { peerConfigurations: RTCConfiguration[] }).peerConfigurations);
+}

@@ -10,7 +10,7 @@ import { Application, defineOperator, port } from '../../framework/index.ts';
 import { EncodedFrame, VideoFrame } from '../../operators/messages/index.ts';
 import { VideoFileReader, VideoStreamRecorderOp, VideoStreamReplayerOp } from '../../operators/recording/index.ts';
 import { ROOT, runHolots } from '../../testkit/app-process.ts';
-import { makeClip, readIndex } from './clip.ts';
+import { makeClip, readIndex } from '../../testkit/clip.ts';
 
 let dir: string;
 const clips: Record<string, string> = {};

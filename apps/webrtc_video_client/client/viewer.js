@@ -1,13 +1,13 @@
 // The WHEP viewer: a recvonly RTCPeerConnection, its offer POSTed to /whep, the answer applied; DELETE on Stop.
 // Live statistics come from getStats(); latency from the time code some streams draw into their frames
-// (Date.now() of the moment the frame was made, as 44 black/white blocks across the top eighth).
-'use strict';
+// (Date.now() of the moment the frame was made, as TIME_CODE_BITS black/white blocks across the top eighth).
+// Facts shared with the operators (colour, time code format), served by WebServerOp from operators/messages.
+import { LUMA_WEIGHTS, TIME_CODE_BITS } from './holots/constants.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const token = new URLSearchParams(location.hash.slice(1)).get('token') || params.get('token');
 const endpoint = params.get('endpoint') || 'whep';
-const TIME_CODE_BITS = 44;
 
 let pc = null;
 let resource = null;
@@ -43,7 +43,12 @@ async function start() {
   window.viewer.error = null;
   setState('connecting', 'Connecting...');
   try {
-    pc = new RTCPeerConnection();
+    // The app's ICE servers (a TURN server when the server sits behind NAT), as WebRTCServerOp uses them.
+    const config = await fetch(`${endpoint.replace(/\/$/, '')}/config`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    if (!config.ok) throw await answerError(config);
+    const { iceServers } = await config.json();
+    if (document.body.dataset.state !== 'connecting') return; // stopped meanwhile
+    pc = new RTCPeerConnection({ iceServers: iceServers || [] });
     pc.addTransceiver('video', { direction: 'recvonly' });
     pc.ontrack = (e) => { $('remote').srcObject = e.streams[0] || new MediaStream([e.track]); };
     pc.onconnectionstatechange = () => {
@@ -55,11 +60,7 @@ async function start() {
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc, 1000);
     const res = await fetch(endpoint, { method: 'POST', headers: headers('application/sdp'), body: pc.localDescription.sdp });
-    if (res.status !== 201) {
-      let detail = await res.text();
-      try { detail = JSON.parse(detail).error || detail; } catch { /* plain text */ }
-      throw new Error(`the server answered ${res.status}: ${detail}`);
-    }
+    if (res.status !== 201) throw await answerError(res);
     resource = new URL(res.headers.get('Location'), new URL(endpoint, location.href)).href;
     window.viewer.answer = await res.text();
     await pc.setRemoteDescription({ type: 'answer', sdp: window.viewer.answer });
@@ -69,6 +70,13 @@ async function start() {
     await teardown();
     showError(err.message || String(err));
   }
+}
+
+/** The server's own words for a failed request (its JSON `error`, or the plain text). */
+async function answerError(res) {
+  let detail = await res.text();
+  try { detail = JSON.parse(detail).error || detail; } catch { /* plain text */ }
+  return new Error(`the server answered ${res.status}: ${detail}`);
 }
 
 /** Host candidates on a LAN or loopback come within milliseconds; the answer waits no longer than `ms`. */
@@ -126,6 +134,7 @@ function watchFrames() {
   canvas.width = TIME_CODE_BITS * 4;
   canvas.height = 4;
   const g = canvas.getContext('2d', { willReadFrequently: true });
+  const { kr, kb } = LUMA_WEIGHTS.bt601; // as testkit/timecode.ts reads the same code
   const onFrame = () => {
     if (!pc) return;
     const now = performance.timeOrigin + performance.now();
@@ -139,7 +148,7 @@ function watchFrames() {
       let clean = true;
       for (let i = 0; i < TIME_CODE_BITS; i++) {
         const o = (2 * canvas.width + i * 4 + 2) * 4;
-        const v = 0.299 * px[o] + 0.587 * px[o + 1] + 0.114 * px[o + 2];
+        const v = kr * px[o] + (1 - kr - kb) * px[o + 1] + kb * px[o + 2];
         if (v > 60 && v < 190) clean = false;
         ms = ms * 2 + (v > 128 ? 1 : 0);
       }

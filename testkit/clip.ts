@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
-import { allocateFrame, type VideoCodecName, type VideoFrame } from '../../operators/messages/index.ts';
-import { chooseContainer, EncodedFileWriter, FrameEncoder } from '../../operators/recording/index.ts';
+import { allocateFrame, type VideoCodecName, type VideoFrame } from '../operators/messages/index.ts';
+import { chooseContainer, EncodedFileWriter, FrameEncoder } from '../operators/recording/index.ts';
 
 const BITS = 12;
 
