@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { Application } from '../../framework/index.ts';
-import type { EndedSession, SignalingReply } from '../../operators/messages/index.ts';
+import { z } from 'zod';
+import { Application, defineOperator, port } from '../../framework/index.ts';
+import { EncodedFrame, type EndedSession, type SignalingReply } from '../../operators/messages/index.ts';
 import { WebRTCClientOp, runningSessionWorkerHosts } from '../../operators/webrtc/index.ts';
 import { launchSender, makeFrameSink, makeSignalingInjector, readTimeCode, startSession, stopSession, waitFor, type Browser } from './helpers.ts';
 import { writePng } from './picture.ts';
@@ -15,6 +16,14 @@ import { writePng } from './picture.ts';
 const injector = makeSignalingInjector();
 const clean = new Map<string, number>();
 const sink = makeFrameSink({ onFrame: (f, meta) => { if (f.width === 1280 && readTimeCode(f).clean) clean.set(String(meta.sessionId), (clean.get(String(meta.sessionId)) ?? 0) + 1); } });
+const encoded: EncodedFrame[] = [];
+const EncodedSink = defineOperator({
+  name: 'EncodedSink',
+  params: z.object({}).strict(),
+  inputs: { in: port(EncodedFrame, { capacity: 256 }) },
+  compute({ in: frame }) { encoded.push(frame); },
+});
+const encodedOf = (id: string) => encoded.filter((f) => f.streamId === id);
 let app: Application;
 let running: Promise<void>;
 let browser: Browser;
@@ -37,7 +46,7 @@ before(async () => {
   before0 = { threads: threads(), fds: fds() };
   app = new Application('webrtc_session_workers_test', { logLevel: 'error' });
   const rx = app.add('webrtc', WebRTCClientOp, { params: { max_sessions: 4, session_workers: 2 } });
-  app.addFlow(app.add('signaling', injector.op), rx).addFlow(rx, app.add('sink', sink.op));
+  app.addFlow(app.add('signaling', injector.op), rx).addFlow(rx, app.add('sink', sink.op), [['output', 'in']]).addFlow(rx, app.add('encoded', EncodedSink), [['encoded', 'in']]);
   running = app.run();
   // Signaling is answered once the op has started, i.e. once its workers loaded werift and node-av (seconds on a busy machine).
   assert.ok((await injector.send({ kind: 'config' }, 90_000)).ok);
@@ -71,6 +80,12 @@ test('two sessions land on two session workers; both deliver real pictures; /sta
   assert.ok(framesOf(camera).every((f) => f.codec === 'VP8' && f.width === 640 && f.height === 480 && f.format === 'yuv420p'));
   assert.ok(framesOf(timecode).every((f) => f.codec === 'H264' && f.width === 1280 && f.height === 720));
   assertCameraPicture(camera, 'VP8-640x480');
+  // The encoded output crosses from the workers too: each stream from a keyframe on, in order, in its codec.
+  for (const [id, codec] of [[camera, 'VP8'], [timecode, 'H264']] as const) {
+    const frames = encodedOf(id);
+    assert.ok(frames.length >= 20 && frames[0].keyframe && frames.every((f) => f.codec === codec && f.data.length > 0), `${codec}: ${frames.length} encoded frames`);
+    assert.ok(frames.every((f, i) => i === 0 || f.timestamp >= frames[i - 1].timestamp), `${codec}: encoded frames out of order`);
+  }
   const s = await stats();
   const where = new Map(s.stats!.map((x) => [x.id, x.sessionWorker]));
   assert.deepEqual(new Set([where.get(camera), where.get(timecode)]), new Set([1, 2]), `sessions spread over the workers: ${JSON.stringify([...where])}`);
@@ -115,6 +130,7 @@ test('Stop/Start cycles leave no socket or decoder behind; stopping the app leav
     assert.ok(r.ok, r.error);
     await waitFor(() => framesOf(r.sessionId!).length >= 10, `pictures in cycle ${i + 1}`);
     assert.ok((await stopSession(browser.page, r.sessionId!)).ok);
+    await waitFor(() => encodedOf(r.sessionId!).at(-1)?.endOfStream, `the encoded stream of cycle ${i + 1} to end`);
     await waitFor(idle, `no session and no decoder open after cycle ${i + 1}`, 10_000);
     // Each session's UDP socket is a descriptor of this process, whichever thread opened it.
     await waitFor(() => fds() <= fdsIdle, `descriptors back to ${fdsIdle} after cycle ${i + 1} (now ${fds()})`, 10_000);
