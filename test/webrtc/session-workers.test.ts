@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { Application, defineOperator, port } from '../../framework/index.ts';
 import { EncodedFrame, type EndedSession, type SignalingReply } from '../../operators/messages/index.ts';
 import { WebRTCClientOp, runningSessionWorkerHosts } from '../../operators/webrtc/index.ts';
-import { launchSender, makeFrameSink, makeSignalingInjector, readTimeCode, startSession, stopSession, waitFor, type Browser } from './helpers.ts';
+import { launchSender, makeFrameSink, makeSignalingInjector, startSession, stopSession, type SenderBrowser } from '../../testkit/webrtc-sender.ts';
+import { readTimeCodeAny as readTimeCode } from '../../testkit/timecode.ts';
+import { waitFor } from '../../testkit/wait.ts';
 import { writePng } from './picture.ts';
 
 /**
@@ -26,7 +28,7 @@ const EncodedSink = defineOperator({
 const encodedOf = (id: string) => encoded.filter((f) => f.streamId === id);
 let app: Application;
 let running: Promise<void>;
-let browser: Browser;
+let browser: SenderBrowser;
 /** Threads and file descriptors (UDP sockets among them) of this process before the app started. */
 let before0: { threads: number; fds: number };
 
@@ -76,7 +78,7 @@ test('two sessions land on two session workers; both deliver real pictures; /sta
   assert.ok(a.ok && b.ok, `${a.error} ${b.error}`);
   camera = a.sessionId!;
   timecode = b.sessionId!;
-  await waitFor(() => framesOf(camera).length >= 20 && (clean.get(timecode) ?? 0) >= 20, '20 pictures from each session (time codes intact)', 30_000);
+  await waitFor('20 pictures from each session (time codes intact)', () => framesOf(camera).length >= 20 && (clean.get(timecode) ?? 0) >= 20, 30_000);
   assert.ok(framesOf(camera).every((f) => f.codec === 'VP8' && f.width === 640 && f.height === 480 && f.format === 'yuv420p'));
   assert.ok(framesOf(timecode).every((f) => f.codec === 'H264' && f.width === 1280 && f.height === 720));
   assertCameraPicture(camera, 'VP8-640x480');
@@ -98,19 +100,19 @@ test('a session whose worker throws ends alone with a named reason; the worker i
   const [host] = runningSessionWorkerHosts();
   const faulty = (await stats()).stats!.find((x) => x.id === camera)!.sessionWorker;
   host.faultWorkerOf(camera, 'injected fault for the test');
-  const ended = await waitFor(async () => (await stats()).ended?.find((e: EndedSession) => e.id === camera), 'the session on the faulty worker to end', 10_000) as EndedSession;
+  const ended = await waitFor('the session on the faulty worker to end', async () => (await stats()).ended?.find((e: EndedSession) => e.id === camera), 10_000) as EndedSession;
   assert.match(ended.reason, new RegExp(`^session worker ${faulty} died: uncaught Error: injected fault for the test`));
   // The other session goes on.
   const before = clean.get(timecode) ?? 0;
-  await waitFor(() => (clean.get(timecode) ?? 0) >= before + 20, '20 more pictures from the other session');
+  await waitFor('20 more pictures from the other session', () => (clean.get(timecode) ?? 0) >= before + 20);
   const s = await stats();
   assert.deepEqual(s.stats!.map((x) => x.id), [timecode]);
   assert.equal(s.sessionWorkers!.find((w) => w.index === faulty)!.restarts, 1);
   // Start again once the replacement has loaded: it is the least loaded, so it takes the session.
-  await waitFor(async () => (await stats()).sessionWorkers!.every((w) => !w.loading), 'the replacement worker to load', 60_000);
+  await waitFor('the replacement worker to load', async () => (await stats()).sessionWorkers!.every((w) => !w.loading), 60_000);
   const c = await startSession(browser.page, { width: 640, height: 480, codec: 'VP8', kind: 'offer' });
   assert.ok(c.ok, c.error);
-  await waitFor(() => framesOf(c.sessionId!).length >= 20, '20 pictures after the restart', 30_000);
+  await waitFor('20 pictures after the restart', () => framesOf(c.sessionId!).length >= 20, 30_000);
   assertCameraPicture(c.sessionId!, 'after-fault');
   assert.equal((await stats()).stats!.find((x) => x.id === c.sessionId)!.sessionWorker, faulty);
   for (const id of [c.sessionId!, timecode]) assert.ok((await stopSession(browser.page, id)).ok);
@@ -123,21 +125,21 @@ test('Stop/Start cycles leave no socket or decoder behind; stopping the app leav
     const s = await stats();
     return s.stats!.length === 0 && s.sessionWorkers!.every((w) => w.decoders === 0 && w.sessions === 0) && s;
   };
-  await waitFor(idle, 'no session and no decoder open', 10_000);
+  await waitFor('no session and no decoder open', idle, 10_000);
   const fdsIdle = fds();
   for (let i = 0; i < 3; i++) {
     const r = await startSession(browser.page, { width: 640, height: 480, codec: i % 2 ? 'H264' : 'VP8', kind: 'offer' });
     assert.ok(r.ok, r.error);
-    await waitFor(() => framesOf(r.sessionId!).length >= 10, `pictures in cycle ${i + 1}`);
+    await waitFor(`pictures in cycle ${i + 1}`, () => framesOf(r.sessionId!).length >= 10);
     assert.ok((await stopSession(browser.page, r.sessionId!)).ok);
-    await waitFor(() => encodedOf(r.sessionId!).at(-1)?.endOfStream, `the encoded stream of cycle ${i + 1} to end`);
-    await waitFor(idle, `no session and no decoder open after cycle ${i + 1}`, 10_000);
+    await waitFor(`the encoded stream of cycle ${i + 1} to end`, () => encodedOf(r.sessionId!).at(-1)?.endOfStream);
+    await waitFor(`no session and no decoder open after cycle ${i + 1}`, idle, 10_000);
     // Each session's UDP socket is a descriptor of this process, whichever thread opened it.
-    await waitFor(() => fds() <= fdsIdle, `descriptors back to ${fdsIdle} after cycle ${i + 1} (now ${fds()})`, 10_000);
+    await waitFor(`descriptors back to ${fdsIdle} after cycle ${i + 1} (now ${fds()})`, () => fds() <= fdsIdle, 10_000);
   }
   app.stop();
   await running;
   assert.deepEqual(runningSessionWorkerHosts(), []);
-  await waitFor(() => threads() <= before0.threads, `threads back to ${before0.threads} (now ${threads()})`, 10_000);
-  await waitFor(() => fds() <= before0.fds, `descriptors back to ${before0.fds} (now ${fds()})`, 10_000);
+  await waitFor(`threads back to ${before0.threads} (now ${threads()})`, () => threads() <= before0.threads, 10_000);
+  await waitFor(`descriptors back to ${before0.fds} (now ${fds()})`, () => fds() <= before0.fds, 10_000);
 });
