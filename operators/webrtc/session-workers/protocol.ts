@@ -39,4 +39,6 @@ export type FromSessionWorker =
   | { t: 'picture'; meta: PictureMeta; picture: PackedPicture }
   | { t: 'encoded'; id: string; codec: CodecName; width: number; height: number; frame: { data: Uint8Array; keyframe: boolean; rtpTimestamp: number; arrivalTime: number; packets: number } }
   | { t: 'closed'; id: string; reason: string; codec: CodecName | null }
-  | { t: 'log'; level: 'info' | 'warn' | 'debug'; message: string };
+  | { t: 'log'; level: 'info' | 'warn' | 'debug'; message: string }
+  /** An uncaught error: the worker is ending (it first lets its decodes in flight finish). */
+  | { t: 'fatal'; name: string; message: string; stack?: string };

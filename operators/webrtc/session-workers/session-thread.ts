@@ -42,7 +42,29 @@ async function answer(msg: Exclude<ToSessionWorker, { t: 'fault' }>): Promise<Re
   }
 }
 
+/**
+ * An uncaught error ends this worker, but not at once: node-av's decodes in flight run on libuv's pool and
+ * complete into this thread, and a thread torn down under one aborts the whole process (napi_throw during
+ * teardown). So: tell the operator's thread (it ends the sessions with the reason and starts a replacement),
+ * close every session (each waits for its decoder), then end the thread.
+ */
+let failing = false;
+async function fail(err: unknown): Promise<void> {
+  if (failing) return;
+  failing = true;
+  const e = err instanceof Error ? err : new Error(String(err));
+  post({ t: 'fatal', name: e.name, message: e.message, stack: e.stack });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([sessions.closeAll('session worker failing'), new Promise((r) => { timer = setTimeout(r, FAIL_CLOSE_MS); })]);
+  clearTimeout(timer);
+  process.exit(1);
+}
+const FAIL_CLOSE_MS = 3000;
+process.on('uncaughtException', (err) => { void fail(err); });
+process.on('unhandledRejection', (err) => { void fail(err); });
+
 port.on('message', (msg: ToSessionWorker) => {
+  if (failing) return;
   if (msg.t === 'fault') {
     // Outside any promise chain, so it is uncaught and ends the thread as a real bug would.
     setImmediate(() => { throw new Error(msg.message); });

@@ -3,9 +3,11 @@ import { SignalingError } from '../../messages/index.ts';
 import type { FromSessionWorker, ReplyValue, SessionWorkerData, ToSessionWorker } from './protocol.ts';
 
 const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
+/** How long a worker that reported a fatal error may take to close its sessions and end before it is terminated. */
+const FATAL_EXIT_MS = 5000;
 
 type Request = ToSessionWorker extends infer T ? T extends { rid: number } ? Omit<T, 'rid'> : never : never;
-type Message = Exclude<FromSessionWorker, { t: 'reply' } | { t: 'ready' }>;
+type Message = Exclude<FromSessionWorker, { t: 'reply' } | { t: 'ready' } | { t: 'fatal' }>;
 
 /**
  * One session worker thread seen from the operator's thread: requests answered by id, the worker's own
@@ -39,6 +41,14 @@ export class SessionWorker {
     this.worker = new Worker(BOOTSTRAP, { workerData: { ...data, index } satisfies SessionWorkerData, name: `holots session worker ${index}` });
     this.worker.on('message', (msg: FromSessionWorker) => {
       if (msg.t === 'ready') { this.ready = true; this.markLoaded(); return; }
+      if (msg.t === 'fatal') {
+        this.lastError = Object.assign(new Error(msg.message), { name: msg.name, stack: msg.stack });
+        this.die(onDeath);
+        // It ends itself once its decodes are done; terminate it if it does not.
+        setTimeout(() => { void this.worker.terminate(); }, FATAL_EXIT_MS).unref();
+        return;
+      }
+      if (this.dead) return;
       if (msg.t !== 'reply') { onMessage(msg); return; }
       const p = this.pending.get(msg.rid);
       if (!p) return;
@@ -47,14 +57,20 @@ export class SessionWorker {
       else p.reject(msg.status < 500 ? new SignalingError(msg.status, msg.error) : new Error(msg.error));
     });
     this.worker.on('error', (err) => { this.lastError = err; });
-    this.worker.on('exit', (code) => {
-      const reason = `session worker ${index} died: ${this.lastError ? `uncaught ${this.lastError.name}: ${this.lastError.message}` : `it exited with code ${code}`}`;
-      this.dead = reason;
-      this.failLoading(new Error(reason));
-      for (const p of this.pending.values()) p.reject(new SignalingError(503, reason));
-      this.pending.clear();
-      if (!this.ending) onDeath(reason, this.ready);
-    });
+    this.worker.on('exit', (code) => { this.exitCode = code; this.die(onDeath); });
+  }
+
+  private exitCode: number | null = null;
+
+  /** Once, on the first sign: its `fatal` message or its exit. */
+  private die(onDeath: (reason: string, wasReady: boolean) => void): void {
+    if (this.dead) return;
+    const reason = `session worker ${this.index} died: ${this.lastError ? `uncaught ${this.lastError.name}: ${this.lastError.message}` : `it exited with code ${this.exitCode}`}`;
+    this.dead = reason;
+    this.failLoading(new Error(reason));
+    for (const p of this.pending.values()) p.reject(new SignalingError(503, reason));
+    this.pending.clear();
+    if (!this.ending) onDeath(reason, this.ready);
   }
 
   get threadId(): number { return this.worker.threadId; }
