@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { main } from '../framework/cli/main.ts';
-import { builtinRegistry } from '../operators/index.ts';
+// builtins.ts, not operators/index.ts: the latter imports every operator, which the CLI loads only on demand.
+import { builtinRegistry } from '../operators/builtins.ts';
 
 /** The one place where the framework's CLI meets the operators that ship with holots. Returns the exit code. */
 export function runHolots(argv: string[]): Promise<number> {

@@ -77,12 +77,12 @@ export async function main(argv: string[], options: CliOptions): Promise<number>
       const { app, subgraphs, spec } = await loadApp(args.app, { registry: options.registry, logLevel: 'error', checkFragments: true });
       process.stdout.write(toMermaid(app, subgraphs, spec.fragments) + '\n');
     })
-    .command('operators', 'list the registered operators with their ports and params', (y) => y.option('json', { type: 'boolean', default: false }).option('markdown', { type: 'boolean', default: false }), (args) => {
-      const infos = options.registry.list().map(describeOperator);
+    .command('operators', 'list the registered operators with their ports and params', (y) => y.option('json', { type: 'boolean', default: false }).option('markdown', { type: 'boolean', default: false }), async (args) => {
+      const infos = (await options.registry.loadAll()).map(describeOperator);
       process.stdout.write(args.json ? JSON.stringify(infos, null, 2) + '\n' : args.markdown ? operatorsMarkdown(infos) : infos.map(formatOperator).join('\n\n') + '\n');
     })
     .command('schema', 'print the JSON Schema of app YAML files', (y) => y.option('write', { type: 'boolean', default: false, describe: `write it to ${options.schemaPath}` }).option('check', { type: 'boolean', default: false, describe: 'exit 1 if the file on disk is stale' }), async (args) => {
-      const text = JSON.stringify(appJsonSchema(options.registry), null, 2) + '\n';
+      const text = JSON.stringify(await appJsonSchema(options.registry), null, 2) + '\n';
       if (args.check) {
         const onDisk = await readFile(options.schemaPath, 'utf8').catch(() => '');
         if (onDisk !== text) {

@@ -6,8 +6,8 @@ import { AppFileBase, CUSTOM_TYPE, OperatorEntry, SUBGRAPH_TYPE } from './app-fi
  * The JSON Schema for app YAML, for editors (yaml-language-server). Built from the same zod schemas
  * the loader validates with: the file's shape plus, per registered operator, its params schema.
  */
-export function appJsonSchema(registry: OperatorRegistry): Record<string, unknown> {
-  const variants = registry.list().map((def) =>
+export async function appJsonSchema(registry: OperatorRegistry): Promise<Record<string, unknown>> {
+  const variants = (await registry.loadAll()).map((def) =>
     OperatorEntry.extend({
       type: z.literal(def.name).describe(def.description ?? def.name),
       params: (def.params as z.ZodType).optional(),

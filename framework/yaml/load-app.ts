@@ -209,7 +209,7 @@ async function addGraph(ctx: LoadContext, graph: GraphFile, prefix: string, para
     }
     try {
       if (entry.instances !== undefined && entry.pool === undefined) throw new GraphError(`operator '${name}': instances applies to an operator on a pool; add pool: NAME`, ['operators', name, 'instances']);
-      const onPool = entry.pool === undefined ? {} : { pool: entry.pool, instances: entry.instances, module: options.registry.get(entry.type) ? undefined : customModule(entry.type, file) };
+      const onPool = entry.pool === undefined ? {} : { pool: entry.pool, instances: entry.instances, module: options.registry.has(entry.type) ? undefined : customModule(entry.type, file) };
       app.add(qualify(name), def, { params: opParams as never, conditions: conditions as never, ...onPool });
     } catch (e) {
       // The error's path names the qualified operator; this file knows it by its own name.
@@ -281,9 +281,14 @@ async function addSubgraph(ctx: LoadContext, graph: GraphFile, name: string, qua
 }
 
 async function resolveType(type: string, file: string, path: string, opName: string, line: number | null, registry: OperatorRegistry): Promise<AnyOperatorDefinition> {
-  const registered = registry.get(type);
-  if (registered) return registered;
   const where = `operators.${opName}.type`;
+  if (registry.has(type)) {
+    try {
+      return (await registry.resolve(type))!;
+    } catch (e) {
+      throw new AppFileError(path, line, `${where}: cannot load operator type '${type}': ${importProblem(e)}`);
+    }
+  }
   if (!CUSTOM_TYPE.test(type)) {
     const known = registry.names().join(', ');
     throw new AppFileError(path, line, `${where}: unknown operator type '${type}' (registered: ${known}; or use "./file.ts#ExportName" or a subgraph "./file.yaml")`);

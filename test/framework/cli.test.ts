@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appJsonSchema } from '../../framework/index.ts';
 import { builtinRegistry } from '../../operators/index.ts';
@@ -15,11 +17,29 @@ function holots(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-test('holots run apps/ping/app.yaml exits 0 after 10 messages', () => {
-  const r = holots('run', 'apps/ping/app.yaml');
+/** Runs holots with Node's module hooks logging each module it imports; returns the operator files among them. */
+function operatorsImportedBy(...args: string[]) {
+  const log = join(mkdtempSync(join(tmpdir(), 'holots-imports-')), 'imports.txt');
+  const r = spawnSync(process.execPath, ['--import', './testkit/import-log.mjs', 'bin/holots.js', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOLOTS_IMPORT_LOG: log } });
+  const urls = new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean));
+  rmSync(dirname(log), { recursive: true, force: true });
+  assert.ok([...urls].some((u) => u.endsWith('/framework/cli/main.ts') || u.endsWith('/framework/cli/main.js')), 'the import log saw the CLI load');
+  const operators = [...urls].filter((u) => /\/operators\/(?!builtins\.|messages\/)/.test(u)).map((u) => u.slice(u.indexOf('/operators/') + 1)).sort();
+  return { code: r.status, err: r.stderr, operators };
+}
+
+test('holots run apps/ping/app.yaml exits 0 after 10 messages, importing only the two operators it names', () => {
+  const r = operatorsImportedBy('run', 'apps/ping/app.yaml');
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /received 10 \(10 so far\)/);
   assert.match(r.err, /received 10 messages/);
+  assert.deepEqual(r.operators, ['operators/ping/ping-rx.ts', 'operators/ping/ping-tx.ts']);
+});
+
+test('--version imports no operator', () => {
+  const r = operatorsImportedBy('--version');
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(r.operators, []);
 });
 
 test('--track prints the per-path latency table', () => {
@@ -108,9 +128,9 @@ test('--help and --version answer', () => {
   assert.equal(version.out.trim(), JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version);
 });
 
-test('schemas/app.schema.json is generated from the current definitions (fails when stale)', () => {
+test('schemas/app.schema.json is generated from the current definitions (fails when stale)', async () => {
   const onDisk = readFileSync(`${root}schemas/app.schema.json`, 'utf8');
-  const fresh = JSON.stringify(appJsonSchema(builtinRegistry()), null, 2) + '\n';
+  const fresh = JSON.stringify(await appJsonSchema(builtinRegistry()), null, 2) + '\n';
   assert.equal(onDisk, fresh, 'schemas/app.schema.json is stale: run `npm run docs`');
 });
 
