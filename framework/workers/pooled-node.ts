@@ -22,11 +22,16 @@ interface InFlight {
  * (exactly as in one thread), and sends them to an idle instance. Up to one compute per hosting thread
  * may run at once; results are delivered in the order the inputs were taken, and only when the
  * operator's gating outputs have room, as a compute on the main thread would only have started then.
+ * A thread that finished ahead of an earlier compute takes the next input at once rather than idling
+ * until the earlier one is delivered; answered-but-undelivered results are bounded by the thread count.
  */
 export class PooledOperatorNode extends OperatorNode {
   private readonly idle: number[];
   private readonly waiting = new Map<number, InFlight>();
-  private readonly requests = new Set<Promise<unknown>>();
+  /** Requests still on threads; shutdown waits on `pending` until it drops to zero. */
+  private requestsOut = 0;
+  private drained: Promise<void> | null = null;
+  private resolveDrained: (() => void) | null = null;
   private nextSeq = 0;
   private nextDeliver = 0;
   private delivering = false;
@@ -50,7 +55,8 @@ export class PooledOperatorNode extends OperatorNode {
   }
 
   protected override atCapacity(): boolean {
-    return this.waiting.size >= this.hostThreads.length;
+    // Computes on threads plus results held back for order: at most one of each per hosting thread.
+    return this.idle.length === 0 || this.waiting.size >= 2 * this.hostThreads.length;
   }
 
   override async initialize(): Promise<void> {
@@ -193,12 +199,15 @@ export class PooledOperatorNode extends OperatorNode {
 
   /** Shutdown waits for the computes still on threads, as it does for a main-thread compute. */
   private track(p: Promise<unknown>): void {
-    this.requests.add(p);
+    // One promise per burst of requests, not one Promise.allSettled per compute.
+    if (this.requestsOut++ === 0) this.drained = new Promise<void>((resolve) => { this.resolveDrained = resolve; });
+    this.pending = this.drained;
     const settle = () => {
-      this.requests.delete(p);
-      this.pending = this.requests.size ? Promise.allSettled([...this.requests]).then(() => undefined) : null;
+      if (--this.requestsOut > 0) return;
+      this.pending = this.drained = null;
+      this.resolveDrained?.();
+      this.resolveDrained = null;
     };
     p.then(settle, settle);
-    this.pending = Promise.allSettled([...this.requests]).then(() => undefined);
   }
 }
