@@ -258,18 +258,24 @@ export class OperatorNode implements Schedulable {
   /** True when no future event can make this operator compute (used to detect the end of a run). */
   exhausted(finished: (n: OperatorNode) => boolean): boolean {
     if (this.disabled || this.countLeft <= 0) return true;
-    const ended = (p: InputPort) => p.connections.every((c) => c.queue.empty && finished(c.from));
+    // Plain loops, no closures: this runs at every end-of-run check.
     if (this.def.anyInput) {
       // Needs just one input with messages, so it ends when all of them have ended.
-      const gated = this.inputs.filter((p) => p.gating);
-      if (gated.length > 0 && gated.every(ended)) return true;
+      let gated = 0;
+      let ended = 0;
+      for (const p of this.inputs) {
+        if (!p.gating) continue;
+        gated++;
+        if (inputEnded(p, finished)) ended++;
+      }
+      if (gated > 0 && ended === gated) return true;
     } else {
-      for (const p of this.inputs) if (p.gating && ended(p)) return true;
+      for (const p of this.inputs) if (p.gating && inputEnded(p, finished)) return true;
     }
     // Blocked for good: a gating output's queue is full and its consumer will never take from it.
     for (const p of this.outputs) {
       if (!p.gating) continue;
-      if (p.connections.some((c) => c.queue.full && finished(c.to))) return true;
+      for (const c of p.connections) if (c.queue.full && finished(c.to)) return true;
     }
     return false;
   }
@@ -438,4 +444,10 @@ export class OperatorNode implements Schedulable {
       c.to.delivered(c.targetGating);
     }
   }
+}
+
+/** An input ended: every connection into it is empty and its producer can never run again. */
+function inputEnded(p: InputPort, finished: (n: OperatorNode) => boolean): boolean {
+  for (const c of p.connections) if (!c.queue.empty || !finished(c.from)) return false;
+  return true;
 }
