@@ -7,8 +7,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import { freePort, ROOT } from '../test/support/app-process.ts';
-import { startNatsServer } from '../test/support/nats-server.ts';
+import { freePort, ROOT } from '../testkit/app-process.ts';
+import { startNatsServer } from '../testkit/nats-server.ts';
 import { describeMachine, formatMarkdownTable, formatTable, processCpuMs, summarize, writeMarkdown, writeResults } from './lib/index.ts';
 
 const SCRIPT = 'bench/fragments/flow-process.ts';

@@ -139,7 +139,7 @@ async function main(): Promise<void> {
 /** The same measurements in a GLFW window under Xvfb (started here); loaded lazily so a headless-only run needs no GLFW. */
 async function windowRows(savedDisplay: string | undefined): Promise<Row[]> {
   const { GlfwWindowProvider } = await import('../operators/holoviz/context/glfw-window.ts');
-  const { startXvfb } = await import('../test/holoviz/helpers.ts');
+  const { startXvfb } = await import('../testkit/xvfb.ts');
   const xvfb = await startXvfb();
   try {
     process.env.DISPLAY = xvfb.display;

@@ -34,10 +34,12 @@ import { Application, defineOperator, port } from '../framework/index.ts';
 import { HolovizOp } from '../operators/holoviz/index.ts';
 import { VideoFrame, type SignalingReply } from '../operators/messages/index.ts';
 import { WebRTCClientOp } from '../operators/webrtc/index.ts';
-import { launchSender, makeSignalingInjector, startSession, stopSession, waitFor, type PlainRequest } from '../test/webrtc/helpers.ts';
+import { launchSender, makeSignalingInjector, startSession, stopSession, type PlainRequest } from '../testkit/webrtc-sender.ts';
+import { readTimeCodeAny, wallNow } from '../testkit/timecode.ts';
+import { waitFor } from '../testkit/wait.ts';
 import {
-  describeMachine, formatMarkdownTable, formatTable, median, ownCpuMs, processCpuMs, processRssMiB, quantileOfSorted, readTimeCodeAny,
-  sorted, startHolotsReceiver, startSeedReceiver, SEED_PYTHON, wallNow, withBitrateHints, writeMarkdown, writeResults, type ReceiverProcess,
+  describeMachine, formatMarkdownTable, formatTable, median, ownCpuMs, processCpuMs, processRssMiB, quantileOfSorted,
+  sorted, startHolotsReceiver, startSeedReceiver, SEED_PYTHON, withBitrateHints, writeMarkdown, writeResults, type ReceiverProcess,
 } from './lib/index.ts';
 
 const argv = process.argv.slice(2);
@@ -277,7 +279,7 @@ async function runHolots(cfg: Config, repeat: number, opts: HolotsOpts): Promise
   let id = '';
   try {
     id = await open(cfg);
-    await waitFor(() => counts.frames > 0, `a first ${opts.kind} frame (${cfg.codec} ${cfg.width}x${cfg.height})`, 15_000);
+    await waitFor(`a first ${opts.kind} frame (${cfg.codec} ${cfg.width}x${cfg.height})`, () => counts.frames > 0, 15_000);
     const rssStart = process.memoryUsage().rss / 2 ** 20;
     await sleep(WARMUP_MS);
     const loadavg = os.loadavg();

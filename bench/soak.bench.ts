@@ -12,7 +12,8 @@ import { median } from './lib/stats.ts';
 import { formatMarkdownTable, formatTable } from './lib/table.ts';
 import { describeMachine } from './lib/machine.ts';
 import { writeMarkdown, writeResults } from './lib/results.ts';
-import { launchChromium, startStreaming, waitFor } from '../test/support/chromium.ts';
+import { launchChromium, startStreaming } from '../testkit/chromium.ts';
+import { waitFor } from '../testkit/wait.ts';
 import { collectGarbage, sessions, startApp } from '../test/reliability/helpers.ts';
 
 const arg = process.argv.indexOf('--minutes');

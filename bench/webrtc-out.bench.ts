@@ -10,8 +10,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { PAGE_DIR, ROOT } from '../test/support/app-process.ts';
-import { launchChromium, waitFor, waitPageState } from '../test/support/chromium.ts';
+import { PAGE_DIR, ROOT } from '../testkit/app-process.ts';
+import { launchChromium, waitPageState } from '../testkit/chromium.ts';
+import { waitFor } from '../testkit/wait.ts';
 import { describeMachine, formatMarkdownTable, machineInfo, processCpuMs, writeMarkdown, writeResults } from './lib/index.ts';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 8;

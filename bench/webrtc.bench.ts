@@ -7,7 +7,9 @@
  */
 import { Application } from '../framework/index.ts';
 import { WebRTCClientOp } from '../operators/webrtc/index.ts';
-import { launchSender, makeFrameSink, makeSignalingInjector, readTimeCode, startSession, stopSession, waitFor, type Browser, type PlainRequest } from '../test/webrtc/helpers.ts';
+import { launchSender, makeFrameSink, makeSignalingInjector, startSession, stopSession, type SenderBrowser, type PlainRequest } from '../testkit/webrtc-sender.ts';
+import { readTimeCodeAny } from '../testkit/timecode.ts';
+import { waitFor } from '../testkit/wait.ts';
 import type { SignalingReply } from '../operators/messages/index.ts';
 import { formatMarkdownTable, quantileOfSorted, sorted, writeMarkdown, writeResults } from './lib/index.ts';
 
@@ -19,7 +21,7 @@ const pct = (xs: number[], p: number) => quantileOfSorted(sorted(xs), p / 100);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 let forward: (r: PlainRequest) => Promise<SignalingReply> = async () => ({ ok: false, status: 503, error: 'no graph' });
-const browser: Browser = await launchSender((r) => forward(r));
+const browser: SenderBrowser = await launchSender((r) => forward(r));
 
 interface Row { [k: string]: string | number }
 
@@ -30,7 +32,7 @@ async function run(codec: string, width: number, height: number, opts: { source?
   const sink = makeFrameSink({
     onFrame: (f) => {
       if (opts.source !== 'timecode') return;
-      const tc = readTimeCode(f);
+      const tc = readTimeCodeAny(f);
       if (!tc.clean) { damaged++; return; }
       latencies.push(performance.timeOrigin + performance.now() - tc.ms);
     },
@@ -44,7 +46,7 @@ async function run(codec: string, width: number, height: number, opts: { source?
   try {
     const r = await startSession(browser.page, { width, height, codec, kind: 'offer', source: opts.source ?? 'camera' });
     if (!r.ok) throw new Error(`${codec} ${width}x${height}: ${r.status} ${r.error}`);
-    const first = await waitFor(() => sink.samples[0], 'a first frame', 10_000);
+    const first = await waitFor('a first frame', () => sink.samples[0], 10_000);
     const firstFrameMs = first.receivedAt - r.offerAt!;
     // Let the sender ramp up, then measure a steady window.
     await new Promise((res) => setTimeout(res, 1000));

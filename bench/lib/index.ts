@@ -2,6 +2,5 @@ export * from './stats.ts';
 export * from './table.ts';
 export * from './machine.ts';
 export * from './results.ts';
-export * from '../../test/support/timecode.ts';
 export * from './proc.ts';
 export * from './receiver-process.ts';

@@ -9,7 +9,7 @@ import { Application, defineOperator, port } from '../../framework/index.ts';
 import { VideoFrame } from '../../operators/messages/index.ts';
 import { WebRTCServerOp, WebServerOp } from '../../operators/index.ts';
 import { drawTimeCode, renderTestPattern, TestPatternParams } from '../../operators/video/index.ts';
-import { PAGE_DIR } from '../../test/support/app-process.ts';
+import { PAGE_DIR } from '../../testkit/app-process.ts';
 
 const [codec, width, height] = [process.argv[2] as 'H264' | 'VP8', Number(process.argv[3]), Number(process.argv[4])];
 

@@ -40,10 +40,11 @@ export const VideoStreamRecorderOp = defineOperator({
   params: RecorderParams,
   inputs: {
     // Deep: a recording cannot skip a compressed frame, and a disk may stall for a moment.
-    encoded: port(EncodedFrame, { condition: 'none', capacity: 512, description: 'compressed frames, any number of streams by streamId; endOfStream finishes that file' }),
-    frames: port(VideoFrame, { condition: 'none', capacity: 8, description: 'pictures to encode (codec, bitrate_kbps) and record' }),
+    encoded: port(EncodedFrame, { capacity: 512, description: 'compressed frames, any number of streams by streamId; endOfStream finishes that file' }),
+    frames: port(VideoFrame, { capacity: 8, description: 'pictures to encode (codec, bitrate_kbps) and record' }),
   },
-  conditions: [{ type: 'asynchronous' }],
+  // Either input alone is enough to compute; the recorder ends (and the run with it) once both have ended.
+  anyInput: true,
 
   async initialize(ctx): Promise<RecorderState> {
     const dir = ctx.params.directory;
@@ -62,8 +63,6 @@ export const VideoStreamRecorderOp = defineOperator({
 
   async compute({ encoded, frames }, _emit, ctx) {
     const st = ctx.state;
-    // A message only wakes us once; more may wait behind these.
-    if (encoded || frames) ctx.notify();
     if (ctx.params.directory === '') return;
     if (encoded) await recordEncoded(encoded, ctx.metadata as { seq?: unknown }, st, ctx.params, ctx.log);
     if (frames) await recordPicture(frames, String((ctx.metadata as { sessionId?: unknown }).sessionId ?? 'frames'), st, ctx.params, ctx.log);
@@ -76,6 +75,7 @@ export const VideoStreamRecorderOp = defineOperator({
     for (const [id, { encoder, recording }] of st.encoders) {
       try {
         for (const p of await encoder.flush()) await writeFrame(recording, id, p.data, p.timestamp, p.keyframe, st, ctx.params, ctx.log);
+        await finishStream(id, recording, ctx.log);
       } catch (err) { errors.push(err as Error); }
       encoder.close();
     }

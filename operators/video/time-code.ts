@@ -4,7 +4,7 @@ import { fillRect } from './test-pattern.ts';
 /**
  * A time code drawn into pictures so that whoever sees them (a browser, a test, a benchmark) can tell
  * when each was made: a millisecond wall-clock time as this many black/white blocks across the top
- * eighth, most significant bit first. test/support/timecode.ts and the viewer page read it back.
+ * eighth, most significant bit first. testkit/timecode.ts and the viewer page read it back.
  */
 export const TIME_CODE_BITS = 44;
 

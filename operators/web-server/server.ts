@@ -8,6 +8,7 @@ import { bearerAuth } from './auth.ts';
 import { allowCrossOrigin } from './cors.ts';
 import { sendError } from './http-error.ts';
 import { configRoutes } from './routes/config.ts';
+import { healthRoutes } from './routes/health.ts';
 import { offerRoutes } from './routes/offer.ts';
 import { staticRoutes } from './routes/static.ts';
 import { statsRoutes } from './routes/stats.ts';
@@ -80,8 +81,11 @@ export async function createWebServer(o: WebServerOptions): Promise<WebServer> {
     whepRoutes(plain, o.playbackQueue);
     controlRoutes(plain, o.pushControl);
     statsRoutes(plain, o.queue);
-    configRoutes(plain, o.queue);
+    configRoutes(plain, o.queue, '/config');
+    configRoutes(plain, o.playbackQueue, '/whep/config');
   });
+  // Outside the API plugin: a liveness probe needs no token and reveals nothing.
+  healthRoutes(app as unknown as FastifyInstance, () => o.queue.stopping);
   await app.register(async (files) => staticRoutes(files as unknown as FastifyInstance, o.staticDir));
   // Every browser asks for it on each page load; without an icon of its own the app answers "none" (204), not 404.
   if (!o.staticDir || !existsSync(join(o.staticDir, 'favicon.ico'))) app.get('/favicon.ico', (_request, reply) => reply.code(204).send());

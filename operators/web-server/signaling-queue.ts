@@ -25,6 +25,9 @@ export class SignalingQueue {
     private readonly whoAnswers = 'is a WebRTC operator connected to the signaling output?',
   ) {}
 
+  /** True once `close()` ran: the server is stopping. */
+  get stopping(): boolean { return this.closed; }
+
   /** Requests still to hand downstream. */
   get pending(): number { return this.toSend.length; }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IceServerSchema } from '../messages/index.ts';
 import { SEND_CODEC_NAMES } from './send-codecs.ts';
 
 /** WebRTCServerOp's parameters, snake_case as in Holoscan YAML. */
@@ -10,8 +11,8 @@ export const WebRTCServerParams = z.object({
   fps: z.number().positive().default(30).describe('the frame rate the encoder plans its rate control for'),
   max_viewers: z.number().int().positive().default(16).describe('viewers at once; more are answered 429'),
   zero_playout_delay: z.boolean().default(true).describe('ask browsers to show each frame as soon as it is decoded (playout-delay 0): 3-4x lower latency'),
-  ice_servers: z.array(z.string().regex(/^(stun|stuns|turn|turns):/, 'an ICE server URL starts with stun:, stuns:, turn: or turns:'))
-    .default([]).describe('STUN/TURN server URLs; none by default: host candidates serve LAN and loopback'),
+  ice_servers: z.array(IceServerSchema).default([])
+    .describe('STUN/TURN servers for the server\'s peer connections and the viewer page\'s (GET /whep/config): URLs, or {urls, username, credential} for TURN with credentials; none by default: host candidates serve LAN and loopback'),
   additional_host_addresses: z.array(z.string()).default(['127.0.0.1'])
     .describe('extra host candidate addresses; 127.0.0.1 makes loopback viewers work (werift skips loopback otherwise)'),
   connect_timeout_ms: z.number().int().positive().default(15_000).describe('how long a viewer may take to connect after its answer before it is dropped'),

@@ -3,7 +3,7 @@ import {
   GenericNack, MediaStreamTrack, RTCPeerConnection, ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback,
   RtcpTransportLayerFeedback, type RTCRtpSender, type RtcpPacket, type RtpPacket,
 } from 'werift';
-import { parseTrickleFragment } from '../messages/index.ts';
+import { parseTrickleFragment, toRTCIceServer, type IceServer } from '../messages/index.ts';
 import { ViewerError, checkViewerOffer } from './offer-checks.ts';
 import { PLAYOUT_DELAY_URI, PLAYOUT_DELAY_ZERO, sendCodecParameters, sendHeaderExtensions, type SendCodecName } from './send-codecs.ts';
 
@@ -14,7 +14,7 @@ const FIR_FMT = 4;
 
 export interface ViewerOptions {
   codec: SendCodecName;
-  iceServers: string[];
+  iceServers: IceServer[];
   additionalHostAddresses: string[];
   connectTimeoutMs: number;
   disconnectGraceMs: number;
@@ -78,7 +78,7 @@ export class Viewer {
     this.pc = new RTCPeerConnection({
       codecs: { video: [sendCodecParameters(options.codec)], audio: [] },
       headerExtensions: { video: options.zeroPlayoutDelay ? sendHeaderExtensions() : sendHeaderExtensions().filter((e) => e.uri !== PLAYOUT_DELAY_URI), audio: [] },
-      iceServers: options.iceServers.map((urls) => ({ urls })),
+      iceServers: options.iceServers.map(toRTCIceServer),
       iceAdditionalHostAddresses: options.additionalHostAddresses,
       bundlePolicy: 'max-bundle',
     });

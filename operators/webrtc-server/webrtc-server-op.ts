@@ -1,5 +1,5 @@
 import { defineOperator, port, type Logger } from '../../framework/index.ts';
-import { EncodedFrame, Signaling, VideoFrame, failureReply, replyOnce, type SignalingRequest } from '../messages/index.ts';
+import { EncodedFrame, Signaling, VideoFrame, failureReply, replyOnce, toRTCIceServer, type SignalingRequest } from '../messages/index.ts';
 import { Broadcast } from './broadcast.ts';
 import { WebRTCServerParams } from './params.ts';
 import { installCompoundRtcpSplit } from './rtcp-compound.ts';
@@ -118,10 +118,14 @@ function handleRequest(req: SignalingRequest, st: ServerState, maxViewers: numbe
       if (v) v.close('closed by the viewer').then(() => reply({ ok: true, sessionId: v.id }), (err) => reply(failureReply(err)));
       return;
     }
+    case 'config':
+      // What the viewer page builds its RTCPeerConnection with (GET /whep/config): the same ICE servers as the viewers' peers here.
+      reply({ ok: true, configuration: { iceServers: st.viewerOptions.iceServers.map(toRTCIceServer) } });
+      return;
     case 'stats':
       reply({ ok: true, playback: { stream: { ...st.broadcast.stats }, viewers: [...st.viewers.values()].map((v) => ({ ...v.stats() })) } });
       return;
     default:
-      reply({ ok: false, status: 400, error: `WebRTCServerOp answers WHEP requests (whep-offer, trickle, close, stats), not '${req.kind}'` });
+      reply({ ok: false, status: 400, error: `WebRTCServerOp answers WHEP requests (whep-offer, trickle, close, stats, config), not '${req.kind}'` });
   }
 }

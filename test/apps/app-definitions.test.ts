@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { loadApp } from '../../framework/index.ts';
 import { builtinRegistry } from '../../operators/index.ts';
 import { buildWebrtcVideoClient } from '../../apps/webrtc_video_client/graph.ts';
-import { ROOT } from '../support/app-process.ts';
+import { ROOT } from '../../testkit/app-process.ts';
 
 const yamlPath = `${ROOT}apps/webrtc_video_client/app.yaml`;
 

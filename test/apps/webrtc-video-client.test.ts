@@ -12,9 +12,10 @@ import { after, before, describe, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { parse, stringify } from 'yaml';
 import { XInput } from '../holoviz/x-input.ts';
-import { startXvfb, type Xvfb } from '../holoviz/helpers.ts';
-import { freePort, portInUse, ROOT, runHolots, type AppProcess } from '../support/app-process.ts';
-import { launchChromium, startStreaming, waitFor, waitPageState, type Browser } from '../support/chromium.ts';
+import { startXvfb, type Xvfb } from '../../testkit/xvfb.ts';
+import { freePort, portInUse, ROOT, runHolots, type AppProcess } from '../../testkit/app-process.ts';
+import { launchChromium, startStreaming, waitPageState, type Browser } from '../../testkit/chromium.ts';
+import { waitFor } from '../../testkit/wait.ts';
 
 const APP = join(ROOT, 'apps/webrtc_video_client/app.yaml');
 

@@ -17,7 +17,7 @@ import { after, describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { loadApp, normalizeFlow, type AppFile } from '../../framework/index.ts';
 import { builtinRegistry } from '../../operators/index.ts';
-import { ROOT } from '../support/app-process.ts';
+import { ROOT } from '../../testkit/app-process.ts';
 import { codeBlocks, type CodeBlock } from './code-blocks.ts';
 
 const docs = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];

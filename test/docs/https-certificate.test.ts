@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { codeBlocks } from './code-blocks.ts';
-import { ROOT, runHolots } from '../support/app-process.ts';
+import { ROOT, runHolots } from '../../testkit/app-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'holots-cert-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort, ROOT, runHolots } from '../support/app-process.ts';
-import { waitFor } from '../support/chromium.ts';
-import { startNatsServer } from '../support/nats-server.ts';
+import { freePort, ROOT, runHolots } from '../../testkit/app-process.ts';
+import { waitFor } from '../../testkit/wait.ts';
+import { startNatsServer } from '../../testkit/nats-server.ts';
 
 const APP = join(ROOT, 'test/fragments/fixtures/video-split.yaml');
 const STARTUP_MS = 120_000;

@@ -13,9 +13,10 @@ import { after, before, test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { PNG } from 'pngjs';
 import { parse, stringify } from 'yaml';
-import { freePort, ROOT, runHolots, type AppProcess } from '../support/app-process.ts';
-import { launchChromium, startStreaming, waitFor, waitPageState, type Browser } from '../support/chromium.ts';
-import { startNatsServer, type NatsServer } from '../support/nats-server.ts';
+import { freePort, ROOT, runHolots, type AppProcess } from '../../testkit/app-process.ts';
+import { launchChromium, startStreaming, waitPageState, type Browser } from '../../testkit/chromium.ts';
+import { waitFor } from '../../testkit/wait.ts';
+import { startNatsServer, type NatsServer } from '../../testkit/nats-server.ts';
 
 /** Four processes load the whole stack at once; on a busy 2-core machine that takes a while. */
 const STARTUP_MS = 120_000;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { renderTestPattern, TestPatternParams } from '../../operators/video/test-pattern.ts';
 import { encodePng } from '../../operators/video/image-writer.ts';
-import { ROOT } from '../support/app-process.ts';
+import { ROOT } from '../../testkit/app-process.ts';
 
 /**
  * The guide's "Worker threads" examples, run as written: each code block names its file on its first

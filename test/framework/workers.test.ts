@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { Application, AppFileError, defineOperator, GraphError, loadApp, NumberMessage, OperatorError, OperatorRegistry, port } from '../../framework/index.ts';
 import { VideoFrame } from '../../operators/messages/index.ts';
 import { builtinRegistry, HolovizOp } from '../../operators/index.ts';
-import { runHolots, ROOT } from '../support/app-process.ts';
+import { runHolots, ROOT } from '../../testkit/app-process.ts';
 import { blur5x5, BlurOp } from './fixtures/workers/blur.ts';
 import { collected, gradientFrame, JitterOp } from './fixtures/workers/frames.ts';
 

@@ -10,7 +10,8 @@ import { Application, defineOperator, port } from '../../framework/index.ts';
 import { GlfwWindowProvider, HolovizOp, KeyEventMessage, type KeyEvent } from '../../operators/holoviz/index.ts';
 import { Renderer } from '../../operators/holoviz/renderer/renderer.ts';
 import { COLOR_BARS, renderTestPattern, TestPatternOp, TestPatternParams } from '../../operators/video/index.ts';
-import { near, px, startXvfb, type Xvfb } from './helpers.ts';
+import { near, px } from './helpers.ts';
+import { startXvfb, type Xvfb } from '../../testkit/xvfb.ts';
 import { XInput } from './x-input.ts';
 
 const ARTIFACTS = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..', 'test-artifacts');

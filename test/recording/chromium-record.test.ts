@@ -8,7 +8,8 @@ import { Application } from '../../framework/index.ts';
 import type { VideoFrame } from '../../operators/messages/index.ts';
 import { VideoFileReader, VideoStreamRecorderOp } from '../../operators/recording/index.ts';
 import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
-import { copyFrame, launchSender, makeFrameSink, makeSignalingInjector, startSession, stopSession, waitFor, type Browser } from '../webrtc/helpers.ts';
+import { copyFrame, launchSender, makeFrameSink, makeSignalingInjector, startSession, stopSession, type SenderBrowser } from '../../testkit/webrtc-sender.ts';
+import { waitFor } from '../../testkit/wait.ts';
 
 /**
  * A real Chromium session in each codec, recorded from WebRTCClientOp's `encoded` output without
@@ -19,7 +20,7 @@ const live = new Map<string, VideoFrame[]>();
 const sink = makeFrameSink({ onFrame: (f, meta) => { const l = live.get(String(meta.sessionId)) ?? []; if (l.length < 200) l.push(copyFrame(f)); live.set(String(meta.sessionId), l); } });
 let app: Application;
 let running: Promise<void>;
-let browser: Browser;
+let browser: SenderBrowser;
 let dir: string;
 
 before(async () => {
@@ -52,11 +53,11 @@ for (const codec of ['VP8', 'VP9', 'H264', 'AV1'] as const) {
     const r = await startSession(browser.page, { width: 640, height: 480, codec, kind: 'offer' });
     assert.ok(r.ok && r.sessionId, `offer refused: ${r.status} ${r.error}`);
     const id = r.sessionId!;
-    await waitFor(() => (live.get(id)?.length ?? 0) >= 60, `60 live ${codec} pictures`, 60_000);
+    await waitFor(`60 live ${codec} pictures`, () => (live.get(id)?.length ?? 0) >= 60, 60_000);
     assert.ok((await stopSession(browser.page, id)).ok);
     const ext = codec === 'H264' ? 'mkv' : 'webm';
     const file = join(dir, `${codec}-${id}.${ext}`);
-    await waitFor(() => existsSync(file), `${file} finished at the session's close (have: ${readdirSync(dir).join(', ')})`, 30_000);
+    await waitFor(`${file} finished at the session's close (have: ${readdirSync(dir).join(', ')})`, () => existsSync(file), 30_000);
 
     const reader = await VideoFileReader.open(file);
     assert.equal(reader.codec, codec);

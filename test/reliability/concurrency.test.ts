@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchChromium, startStreaming, waitFor, waitPageState, type Browser } from '../support/chromium.ts';
+import { launchChromium, startStreaming, waitPageState, type Browser } from '../../testkit/chromium.ts';
+import { waitFor } from '../../testkit/wait.ts';
 import { activeResources, resourcesBeyond, sessions, settledRssMiB, startApp, type RunningApp } from './helpers.ts';
 
 /**

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { freePort, portInUse, ROOT, runHolots } from '../support/app-process.ts';
-import { CHROMIUM, CHROMIUM_ARGS, launchChromium, startStreaming, waitFor, waitPageState } from '../support/chromium.ts';
+import { freePort, portInUse, ROOT, runHolots } from '../../testkit/app-process.ts';
+import { launchChromium, launchKillableChromium, startStreaming, waitPageState } from '../../testkit/chromium.ts';
+import { waitFor } from '../../testkit/wait.ts';
 import { makeOffer, sdp, send } from '../web-server/helpers.ts';
 import { activeResources, resourcesBeyond, sessions, startApp } from './helpers.ts';
 
@@ -40,7 +41,7 @@ test('offers whose peer never connects end after connect_timeout_ms: their max_s
 test('Chromium killed mid-stream: the session is reaped within the ICE consent timeout, its decoder and sockets are freed, the next Start works', { timeout: 120_000 }, async (t) => {
   const h = await startApp();
   const baseline = activeResources();
-  const server = await chromium.launchServer({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const server = await launchKillableChromium();
   let next: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
     const browser = await chromium.connect(server.wsEndpoint());

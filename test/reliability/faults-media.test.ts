@@ -3,7 +3,9 @@ import { after, before, test } from 'node:test';
 import { RtpPacket } from 'werift';
 import type { SignalingReply } from '../../operators/messages/index.ts';
 import { WebRTCClientParams, WebRTCSession, sessionOptionsFrom, type SessionOptions } from '../../operators/webrtc/index.ts';
-import { launchSender, readTimeCode, startSession, stopSession, waitFor, type Browser, type PlainRequest } from '../webrtc/helpers.ts';
+import { launchSender, startSession, stopSession, type SenderBrowser, type PlainRequest } from '../../testkit/webrtc-sender.ts';
+import { readTimeCodeAny } from '../../testkit/timecode.ts';
+import { waitFor } from '../../testkit/wait.ts';
 
 /**
  * Packet loss and broken pictures between real Chromium and a WebRTCSession, through the session's
@@ -19,7 +21,7 @@ let filter: Filter | null = null;
 const pictures: Picture[] = [];
 const open = new Map<string, WebRTCSession>();
 let nextId = 0;
-let browser: Browser;
+let browser: SenderBrowser;
 
 const options: SessionOptions = {
   ...sessionOptionsFrom(WebRTCClientParams.parse({ codecs: ['VP8'], min_bitrate_kbps: 1500 })),
@@ -32,7 +34,7 @@ async function signal(req: PlainRequest): Promise<SignalingReply> {
     try {
       const { session, answer } = await WebRTCSession.open(id, req.sdp, 'complete', options, {
         onPicture(frame, meta) {
-          const tc = readTimeCode(frame); // planes are only valid now
+          const tc = readTimeCodeAny(frame); // planes are only valid now
           pictures.push({ at: performance.now(), keyframe: meta.keyframe, clean: tc.clean, ageMs: Date.now() - tc.ms, sessionId: id });
         },
         onClosed: (closed) => { open.delete(closed); },
@@ -68,12 +70,12 @@ async function streaming(): Promise<{ id: string; session: WebRTCSession }> {
 
 /** The first keyframe picture after `since`, and how long it took. */
 async function recoveredAfter(id: string, since: number, what: string): Promise<Picture> {
-  return waitFor(() => picturesOf(id, since).find((p) => p.keyframe), `a keyframe picture after ${what}`, 5000);
+  return waitFor(`a keyframe picture after ${what}`, () => picturesOf(id, since).find((p) => p.keyframe), 5000);
 }
 
 test('RTP loss: bursts and 3 % random loss break pictures, a PLI brings a keyframe, and intact current video resumes', { timeout: 60_000 }, async (t) => {
   const { id, session } = await streaming();
-  await waitFor(() => picturesOf(id).length >= 30, '30 pictures before any loss');
+  await waitFor('30 pictures before any loss', () => picturesOf(id).length >= 30);
   const recoveries: number[] = [];
   for (let burst = 0; burst < 3; burst++) {
     const before = session.stats();
@@ -85,7 +87,7 @@ test('RTP loss: bursts and 3 % random loss break pictures, a PLI brings a keyfra
       droppedAt ||= performance.now();
       return null;
     };
-    await waitFor(() => toDrop === 0, 'the burst to be dropped', 5000);
+    await waitFor('the burst to be dropped', () => toDrop === 0, 5000);
     filter = null;
     const picture = await recoveredAfter(id, droppedAt, `burst ${burst + 1}`);
     recoveries.push(picture.at - droppedAt);
@@ -108,7 +110,7 @@ test('RTP loss: bursts and 3 % random loss break pictures, a PLI brings a keyfra
   const lossEnd = performance.now();
   const during = picturesOf(id, lossStart).filter((p) => p.at < lossEnd);
   // The stream may have healed before the phase ended; if not, a keyframe ends the wait.
-  const back = await waitFor(() => picturesOf(id, lossEnd)[0], 'a picture after the random-loss phase', 5000);
+  const back = await waitFor('a picture after the random-loss phase', () => picturesOf(id, lossEnd)[0], 5000);
   await sleep(1000);
   const after = picturesOf(id, back.at);
   t.diagnostic(`3 % loss for 3 s: ${during.length} pictures during it, first picture ${Math.round(back.at - lossEnd)} ms after it ended, then ${after.length} pictures in ~1 s`);
@@ -151,10 +153,10 @@ test('a decoder error (keyframes with a broken start code) is counted and answer
     return new RtpPacket(p.header, payload);
   };
   const { id, session } = await streaming();
-  await waitFor(() => toCorrupt === 0, 'two keyframes to be corrupted', 10_000);
+  await waitFor('two keyframes to be corrupted', () => toCorrupt === 0, 10_000);
   filter = null;
   const first = await recoveredAfter(id, lastCorruptedAt, 'the broken keyframes');
-  await waitFor(() => picturesOf(id).length >= 30, '30 pictures after the decoder errors');
+  await waitFor('30 pictures after the decoder errors', () => picturesOf(id).length >= 30);
   const s = session.stats();
   t.diagnostic(`decodeErrors ${s.decodeErrors}, plisSent ${s.plisSent}; first picture ${Math.round(first.at - lastCorruptedAt)} ms after the last broken keyframe`);
   assert.equal(s.decodeErrors, 2, 'each broken keyframe must be one decode error');

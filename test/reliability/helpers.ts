@@ -9,8 +9,8 @@ import { VideoFrame, type SessionStats } from '../../operators/messages/index.ts
 import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
 import { WebServerOp } from '../../operators/web-server/index.ts';
 import { send } from '../web-server/helpers.ts';
-import { listeningLogger } from '../support/listening-logger.ts';
-import { PAGE_DIR } from '../support/app-process.ts';
+import { listeningLogger } from '../../testkit/listening-logger.ts';
+import { PAGE_DIR } from '../../testkit/app-process.ts';
 
 /** Counts the pictures that reach the end of the graph, per session. */
 export function makeFrameCounter() {

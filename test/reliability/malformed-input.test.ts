@@ -4,7 +4,8 @@ import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { OFFER_LIMITS, offerProblem } from '../../operators/webrtc/index.ts';
-import { launchChromium, startStreaming, waitFor, type Browser } from '../support/chromium.ts';
+import { launchChromium, startStreaming, type Browser } from '../../testkit/chromium.ts';
+import { waitFor } from '../../testkit/wait.ts';
 import { activeResources, pageWithSecretBeside, resourcesBeyond, sessions, startApp, type RunningApp } from './helpers.ts';
 
 /**

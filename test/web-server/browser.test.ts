@@ -1,22 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { z } from 'zod';
 import { Application, defineOperator, port } from '../../framework/index.ts';
 import { VideoFrame } from '../../operators/messages/index.ts';
 import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
 import { WebServerOp } from '../../operators/web-server/index.ts';
 import { send } from './helpers.ts';
-import { CHROMIUM, CHROMIUM_ARGS as BASE_ARGS, waitFor, waitPageState as waitState } from '../support/chromium.ts';
-import { listeningLogger } from '../support/listening-logger.ts';
-import { PAGE_DIR } from '../support/app-process.ts';
+import { launchChromium, waitPageState as waitState, type Browser } from '../../testkit/chromium.ts';
+import { waitFor } from '../../testkit/wait.ts';
+import { listeningLogger } from '../../testkit/listening-logger.ts';
+import { PAGE_DIR } from '../../testkit/app-process.ts';
 
 const INSECURE_HOST = 'holots-insecure.test';
 // A name that maps to loopback but is not 'localhost': the browser treats its http:// origin as insecure.
-const CHROMIUM_ARGS = [`--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`, ...BASE_ARGS];
+const RESOLVE_INSECURE_HOST = `--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`;
 
 interface SessionStats { id: string; state: string; codec: string | null; width: number; height: number; framesDecoded: number }
 
@@ -57,20 +54,13 @@ async function sessions(base: string): Promise<SessionStats[]> {
 }
 
 describe('the browser page against the real WebRTC operator', () => {
-  let context: BrowserContext;
-  let profile: string;
+  let browser: Browser;
+  let context: Browser['context'];
   before(async () => {
-    profile = await mkdtemp(join(tmpdir(), 'holots-page-'));
-    try {
-      context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    } catch (err) {
-      throw new Error(`cannot start Chromium at ${CHROMIUM} (apt package 'chromium'): ${(err as Error).message}`);
-    }
+    browser = await launchChromium([RESOLVE_INSECURE_HOST]);
+    context = browser.context;
   });
-  after(async () => {
-    await context?.close();
-    await rm(profile, { recursive: true, force: true });
-  });
+  after(async () => { await browser?.close(); });
 
   test('640x480 VP8: Start streams and /stats shows decoded frames; Stop ends the session; Start again resumes', async () => {
     const a = await startApp();
@@ -234,15 +224,15 @@ describe('camera permission refused', () => {
   test('NotAllowedError gets a clear message and no session is opened', async () => {
     const a = await startApp();
     // Without --use-fake-ui-for-media-stream nobody can answer the permission prompt: headless Chromium refuses.
-    let browser;
+    let browser: Browser;
     try {
-      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS.filter((f) => f !== '--use-fake-ui-for-media-stream') });
+      browser = await launchChromium([RESOLVE_INSECURE_HOST], { omitArgs: ['--use-fake-ui-for-media-stream'] });
     } catch (err) {
       await a.stop();
-      throw new Error(`cannot start Chromium at ${CHROMIUM} (apt package 'chromium'): ${(err as Error).message}`);
+      throw err;
     }
     try {
-      const page = await browser.newPage();
+      const page = await browser.context.newPage();
       await page.goto(`${a.base}/`);
       await waitState(page, 'idle');
       await page.click('#start');

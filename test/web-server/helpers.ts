@@ -6,7 +6,7 @@ import { Application, createLogger, defineOperator, port } from '../../framework
 import type { SessionStats, SignalingRequest } from '../../operators/messages/index.ts';
 import { Signaling } from '../../operators/messages/index.ts';
 import { WebServerOp } from '../../operators/web-server/index.ts';
-import { PAGE_DIR } from '../support/app-process.ts';
+import { PAGE_DIR } from '../../testkit/app-process.ts';
 
 const LOOPBACK_ICE = { iceAdditionalHostAddresses: ['127.0.0.1'] } as ConstructorParameters<typeof RTCPeerConnection>[0];
 

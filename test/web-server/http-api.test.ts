@@ -169,12 +169,17 @@ describe('when the WebRTC side does not answer', () => {
     }
   });
 
-  test('504 when nothing is connected to the signaling output', async () => {
+  test('504 when nothing is connected to the signaling output; /health still answers 200', async () => {
     const h = await startServer({ reply_timeout_ms: 100 }, 'none');
     try {
       const r = await send(h.base, 'GET', '/stats');
       assert.equal(r.status, 504);
       assert.match(r.json().error, /is a WebRTC operator connected/);
+      // Liveness is the server's own answer: a receiver that never answers cannot make it look dead.
+      const health = await send(h.base, 'GET', '/health');
+      assert.equal(health.status, 200, health.body);
+      assert.deepEqual(health.json(), { status: 'ok' });
+      assert.equal((await send(h.base, 'POST', '/health', json({}))).status, 405);
     } finally {
       await h.stop();
     }

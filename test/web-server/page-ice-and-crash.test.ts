@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { send } from './helpers.ts';
-import { freePort, PAGE_DIR, runHolots, type AppProcess } from '../support/app-process.ts';
-import { launchChromium, startStreaming, waitFor, waitPageState, type Browser } from '../support/chromium.ts';
+import { freePort, PAGE_DIR, runHolots, type AppProcess } from '../../testkit/app-process.ts';
+import { launchChromium, peerConfigurations, recordPeerConfigurations, startStreaming, waitPageState, type Browser } from '../../testkit/chromium.ts';
+import { waitFor } from '../../testkit/wait.ts';
 
 const APP = 'test/web-server/fixtures/turn-page.yaml';
 const TURN = { urls: ['turn:127.0.0.1:3478?transport=udp', 'turn:127.0.0.1:3478?transport=tcp'], username: 'holots-user', credential: 'holots-secret' };
@@ -13,21 +13,6 @@ async function startHolots(port: number): Promise<AppProcess> {
   const app = runHolots(['run', APP, '--set', `web_server.port=${port}`, '--set', `web_server.static_dir=${PAGE_DIR}`]);
   await app.waitForOutput(/holots: open http:\/\//);
   return app;
-}
-
-/** Records the configuration of every RTCPeerConnection the page creates, as the browser itself reports it. */
-async function recordPeerConfigurations(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const Native = window.RTCPeerConnection;
-    const seen: RTCConfiguration[] = [];
-    (window as unknown as { peerConfigurations: RTCConfiguration[] }).peerConfigurations = seen;
-    window.RTCPeerConnection = class extends Native {
-      constructor(configuration?: RTCConfiguration) {
-        super(configuration);
-        seen.push(this.getConfiguration());
-      }
-    } as typeof RTCPeerConnection;
-  });
 }
 
 describe('the page takes its ICE servers from the app, and says so quickly when holots dies', () => {
@@ -69,7 +54,7 @@ describe('the page takes its ICE servers from the app, and says so quickly when 
     try {
       await recordPeerConfigurations(page);
       await startStreaming(page, `${base}/`, '320x240', 'VP8/90000');
-      const configs = await page.evaluate(() => (window as unknown as { peerConfigurations: RTCConfiguration[] }).peerConfigurations);
+      const configs = await peerConfigurations(page);
       assert.equal(configs.length, 1, JSON.stringify(configs));
       const servers = configs[0].iceServers ?? [];
       const turn = servers.find((s) => [s.urls].flat().some((u) => u.startsWith('turn:')));

@@ -1,9 +1,10 @@
 import type { Page } from 'playwright-core';
 import { Application } from '../../framework/index.ts';
 import { TestPatternOp, WebRTCServerOp, WebServerOp } from '../../operators/index.ts';
-import { PAGE_DIR } from '../support/app-process.ts';
-import { listeningLogger } from '../support/listening-logger.ts';
-import { waitFor, waitPageState } from '../support/chromium.ts';
+import { PAGE_DIR } from '../../testkit/app-process.ts';
+import { listeningLogger } from '../../testkit/listening-logger.ts';
+import { waitPageState } from '../../testkit/chromium.ts';
+import { waitFor } from '../../testkit/wait.ts';
 
 export interface ServerApp {
   app: Application;

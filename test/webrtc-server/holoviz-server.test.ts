@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { runHolots } from '../support/app-process.ts';
-import { launchChromium, waitFor, waitPageState } from '../support/chromium.ts';
+import { runHolots } from '../../testkit/app-process.ts';
+import { launchChromium, waitPageState } from '../../testkit/chromium.ts';
+import { waitFor } from '../../testkit/wait.ts';
 import { viewerState } from './helpers.ts';
 
 interface Counts { red: number; green: number; white: number }

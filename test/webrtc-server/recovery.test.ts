@@ -14,8 +14,9 @@ import { chromium, type Page } from 'playwright-core';
 import { createLogger } from '../../framework/index.ts';
 import { drawTimeCode, renderTestPattern, TestPatternParams } from '../../operators/video/index.ts';
 import { Broadcast, installCompoundRtcpSplit, Viewer } from '../../operators/webrtc-server/index.ts';
-import { ROOT } from '../support/app-process.ts';
-import { CHROMIUM, CHROMIUM_ARGS, launchChromium, waitFor, waitPageState, type Browser } from '../support/chromium.ts';
+import { ROOT } from '../../testkit/app-process.ts';
+import { launchChromium, launchKillableChromium, waitPageState, type Browser } from '../../testkit/chromium.ts';
+import { waitFor } from '../../testkit/wait.ts';
 import { viewerState } from './helpers.ts';
 
 const ORIGIN = 'http://holots.test';
@@ -70,6 +71,8 @@ async function servePage(page: Page): Promise<Viewer[]> {
       const sdp = await viewer.answer(req.postData() ?? '');
       return route.fulfill({ status: 201, headers: { Location: `/whep/${viewer.id}`, 'Content-Type': 'application/sdp' }, body: sdp });
     }
+    // The viewer's ICE configuration, as WebRTCServerOp answers it with no ice_servers.
+    if (req.method() === 'GET' && path === '/whep/config') return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ iceServers: [] }) });
     if (req.method() === 'DELETE') {
       const v = mine.find((x) => path.endsWith(x.id));
       await v?.close('closed by the viewer');
@@ -118,7 +121,7 @@ test('a loss burst longer than werift\'s history recovers with a keyframe at onc
 
 test('a viewer whose browser is killed is reaped; the other keeps playing on the same encoder', async () => {
   // A browser of its own, as a process the test can kill without a goodbye (no DELETE, no DTLS close).
-  const victimServer = await chromium.launchServer({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, '--disable-features=WebRtcHideLocalIpsWithMdns'] });
+  const victimServer = await launchKillableChromium(['--disable-features=WebRtcHideLocalIpsWithMdns']);
   const victimBrowser = await chromium.connect(victimServer.wsEndpoint());
   const survivor = await browser.context.newPage();
   try {

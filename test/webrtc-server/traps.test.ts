@@ -16,7 +16,7 @@ import {
 import { createLogger } from '../../framework/index.ts';
 import { renderTestPattern, TestPatternParams } from '../../operators/video/index.ts';
 import { Broadcast, installCompoundRtcpSplit, PLAYOUT_DELAY_URI, splitCompoundRtcp, Viewer } from '../../operators/webrtc-server/index.ts';
-import { waitFor } from '../support/chromium.ts';
+import { waitFor } from '../../testkit/wait.ts';
 
 const log = createLogger('warn', 'traps');
 

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchChromium, waitFor, type Browser } from '../support/chromium.ts';
+import { launchChromium, peerConfigurations, recordPeerConfigurations, type Browser } from '../../testkit/chromium.ts';
+import { waitFor } from '../../testkit/wait.ts';
 import { startServerApp, viewerState, watch } from './helpers.ts';
 
 let browser: Browser;
@@ -90,6 +91,35 @@ describe('WHEP viewers in Chromium', () => {
     } finally {
       await a.close();
       await b.close();
+      await s.stop();
+    }
+  });
+
+  test('ice_servers reach the viewer page: GET /whep/config answers them (TURN credentials kept), the page\'s RTCPeerConnection has them, and it plays', async () => {
+    // Nothing listens on 3478: host candidates on loopback still connect, as with an unreachable relay.
+    const turn = { urls: ['turn:127.0.0.1:3478?transport=udp'], username: 'holots-viewer', credential: 'holots-secret' };
+    const s = await startServerApp({ codec: 'VP8', server: { ice_servers: ['stun:127.0.0.1:3478', turn] } });
+    const page = await browser.context.newPage();
+    try {
+      const r = await fetch(`${s.base}whep/config`);
+      assert.equal(r.status, 200);
+      assert.equal(r.headers.get('cache-control'), 'no-store');
+      assert.deepEqual(await r.json(), { iceServers: [{ urls: 'stun:127.0.0.1:3478' }, turn] });
+      const bad = await fetch(`${s.base}whep/config`, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: 'v=0' });
+      assert.equal(bad.status, 405, await bad.text());
+      assert.match(bad.headers.get('allow') ?? '', /GET/);
+
+      await recordPeerConfigurations(page);
+      await watch(page, s.base);
+      const configs = await peerConfigurations(page);
+      assert.equal(configs.length, 1, JSON.stringify(configs));
+      const got = configs[0].iceServers?.find((x) => [x.urls].flat().some((u) => u.startsWith('turn:')));
+      assert.ok(got, `the viewer's peer connection has the TURN server: ${JSON.stringify(configs[0].iceServers)}`);
+      assert.deepEqual([got.urls].flat(), turn.urls);
+      assert.equal(got.username, turn.username);
+      assert.equal(got.credential, turn.credential);
+    } finally {
+      await page.close();
       await s.stop();
     }
   });

@@ -3,7 +3,9 @@ import { after, before, test } from 'node:test';
 import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import { Application } from '../../framework/index.ts';
 import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
-import { launchSender, makeFrameSink, makeSignalingInjector, readTimeCode, startSession, stopSession, waitFor, type Browser } from './helpers.ts';
+import { launchSender, makeFrameSink, makeSignalingInjector, startSession, stopSession, type SenderBrowser } from '../../testkit/webrtc-sender.ts';
+import { readTimeCodeAny } from '../../testkit/timecode.ts';
+import { waitFor } from '../../testkit/wait.ts';
 import { writePng } from './picture.ts';
 
 /**
@@ -14,7 +16,7 @@ const injector = makeSignalingInjector();
 const sink = makeFrameSink();
 let app: Application;
 let running: Promise<void>;
-let browser: Browser;
+let browser: SenderBrowser;
 let baseline: string[];
 
 // Immediates come and go with the event loop's own work; everything else must return to baseline.
@@ -48,7 +50,7 @@ for (const codec of ['VP8', 'VP9', 'H264', 'AV1'] as const) {
       assert.doesNotMatch(r.answer!, /transport-cc|transport-wide-cc/);
       assert.match(r.answer!, /a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 \d+ typ host/);
       assert.match(r.answer!, /x-google-start-bitrate=/);
-      const frames = await waitFor(() => framesOf(r.sessionId!).length >= 20 && framesOf(r.sessionId!), `20 ${codec} ${width}x${height} frames`);
+      const frames = await waitFor(`20 ${codec} ${width}x${height} frames`, () => framesOf(r.sessionId!).length >= 20 && framesOf(r.sessionId!));
       for (const f of frames) {
         assert.equal(f.codec, codec);
         assert.equal(`${f.width}x${f.height}`, `${width}x${height}`);
@@ -79,7 +81,7 @@ test('VP8 at 720p from a canvas time code at a high min bitrate: every picture i
   // A mostly static canvas needs little bitrate; x-google-min-bitrate far above it makes Chrome fill
   // the gap with padding-only packets, the ones that broke VP8 for good through werift's DepacketizeBase.
   const checks: { clean: boolean; skew: number }[] = [];
-  const padSink = makeFrameSink({ onFrame: (f, meta) => { const tc = readTimeCode(f); checks.push({ clean: tc.clean, skew: Number(meta.arrivalTime) - tc.ms }); } });
+  const padSink = makeFrameSink({ onFrame: (f, meta) => { const tc = readTimeCodeAny(f); checks.push({ clean: tc.clean, skew: Number(meta.arrivalTime) - tc.ms }); } });
   const padInjector = makeSignalingInjector();
   const padApp = new Application('webrtc_padding_test', { logLevel: 'warn' });
   const src = padApp.add('signaling', padInjector.op);
@@ -90,7 +92,7 @@ test('VP8 at 720p from a canvas time code at a high min bitrate: every picture i
   try {
     const r = await startSession(padBrowser.page, { width: 1280, height: 720, codec: 'VP8', kind: 'offer', source: 'timecode' });
     assert.ok(r.ok && r.sessionId, r.error);
-    await waitFor(() => checks.length >= 120, '120 VP8 frames', 30_000);
+    await waitFor('120 VP8 frames', () => checks.length >= 120, 30_000);
     const reply = await padInjector.send({ kind: 'stats' });
     const stats = reply.ok ? reply.stats![0] : undefined;
     assert.ok(stats);
@@ -122,7 +124,7 @@ test('two sessions at once stay separate streams; a third is refused with 429 (m
   const c = await startSession(browser.page, { width: 640, height: 480, codec: 'VP9', kind: 'offer' });
   assert.equal(c.ok, false);
   assert.equal(c.status, 429);
-  await waitFor(() => framesOf(a.sessionId!).length >= 20 && framesOf(b.sessionId!).length >= 20, 'frames from both sessions');
+  await waitFor('frames from both sessions', () => framesOf(a.sessionId!).length >= 20 && framesOf(b.sessionId!).length >= 20);
   assert.ok(framesOf(a.sessionId!).every((f) => f.codec === 'VP8' && f.width === 640));
   assert.ok(framesOf(b.sessionId!).every((f) => f.codec === 'H264' && f.width === 1280));
   assert.ok((await stopSession(browser.page, a.sessionId!)).ok);
@@ -133,7 +135,7 @@ test('two sessions at once stay separate streams; a third is refused with 429 (m
   // Start after Stop works.
   const d = await startSession(browser.page, { width: 640, height: 480, codec: 'AV1', kind: 'offer' });
   assert.ok(d.ok);
-  await waitFor(() => framesOf(d.sessionId!).length >= 10, 'frames after a restart');
+  await waitFor('frames after a restart', () => framesOf(d.sessionId!).length >= 10);
   assert.ok((await stopSession(browser.page, d.sessionId!)).ok);
 });
 
@@ -164,6 +166,6 @@ test('after every session closed, the process holds no extra timers, sockets or 
     return [...count(resources())].filter(([r, n]) => n > (base.get(r) ?? 0)).map(([r, n]) => `${r} x${n - (base.get(r) ?? 0)}`);
   };
   // Wait a moment for closes in flight, then require nothing beyond the baseline.
-  await waitFor(() => extra().length === 0, 'active resources back to baseline', 5000).catch(() => undefined);
+  await waitFor('active resources back to baseline', () => extra().length === 0, 5000).catch(() => undefined);
   assert.deepEqual(extra(), [], `left behind after all sessions closed (baseline ${JSON.stringify(baseline)})`);
 });

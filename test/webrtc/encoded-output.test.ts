@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { Application, defineOperator, port } from '../../framework/index.ts';
 import { EncodedFrame, type VideoFrame } from '../../operators/messages/index.ts';
 import { CODECS, VideoDecoder, WebRTCClientOp } from '../../operators/webrtc/index.ts';
-import { copyFrame, launchSender, makeFrameSink, makeSignalingInjector, startSession, stopSession, waitFor, type Browser } from './helpers.ts';
+import { copyFrame, launchSender, makeFrameSink, makeSignalingInjector, startSession, stopSession, type SenderBrowser } from '../../testkit/webrtc-sender.ts';
+import { waitFor } from '../../testkit/wait.ts';
 
 /**
  * WebRTCClientOp's `encoded` output, from real Chromium: every assembled frame in order, starting at a
@@ -23,7 +24,7 @@ const EncodedSink = defineOperator({
 });
 let app: Application;
 let running: Promise<void>;
-let browser: Browser;
+let browser: SenderBrowser;
 
 before(async () => {
   app = new Application('webrtc_encoded_test', { logLevel: 'warn' });
@@ -46,9 +47,9 @@ for (const codec of ['VP8', 'H264'] as const) {
     live.clear();
     const r = await startSession(browser.page, { width: 640, height: 480, codec, kind: 'offer' });
     assert.ok(r.ok && r.sessionId, `offer refused: ${r.status} ${r.error}`);
-    await waitFor(() => live.size >= 30, `30 decoded ${codec} pictures`, 45_000);
+    await waitFor(`30 decoded ${codec} pictures`, () => live.size >= 30, 45_000);
     assert.ok((await stopSession(browser.page, r.sessionId!)).ok);
-    await waitFor(() => encoded.some((e) => e.frame.endOfStream), 'the endOfStream message', 45_000);
+    await waitFor('the endOfStream message', () => encoded.some((e) => e.frame.endOfStream), 45_000);
 
     const frames = encoded.filter((e) => !e.frame.endOfStream);
     assert.ok(frames.length >= 30);

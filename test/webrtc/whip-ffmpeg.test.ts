@@ -6,7 +6,8 @@ import { Application } from '../../framework/index.ts';
 import type { SignalingReply } from '../../operators/messages/index.ts';
 import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
 import { PatternEncoder, PATTERN } from './encode.ts';
-import { makeFrameSink, makeSignalingInjector, waitFor, type PlainRequest } from './helpers.ts';
+import { makeFrameSink, makeSignalingInjector, type PlainRequest } from '../../testkit/webrtc-sender.ts';
+import { waitFor } from '../../testkit/wait.ts';
 
 /**
  * A minimal WHIP endpoint (RFC 9725) for this test only: POST/PATCH/DELETE become Signaling requests.
@@ -76,7 +77,7 @@ test('FFmpeg WHIP muxer (node-av) publishes H.264 to the graph; DELETE ends the 
     assert.ok(stats.ok && stats.stats && stats.stats.length === 1, 'one session while publishing');
     const s = stats.stats[0];
     assert.equal(s.codec, 'H264');
-    const got = await waitFor(() => sink.samples.length >= 30 && sink.samples, 'decoded WHIP frames');
+    const got = await waitFor('decoded WHIP frames', () => sink.samples.length >= 30 && sink.samples);
     for (const f of got) {
       assert.equal(f.width, width);
       assert.equal(f.height, height);
@@ -90,7 +91,7 @@ test('FFmpeg WHIP muxer (node-av) publishes H.264 to the graph; DELETE ends the 
     await fmt.closeOutput?.();
     fmt.freeContext();
     // The muxer's teardown sends DELETE; the session is gone afterwards.
-    await waitFor(() => requests.some((r) => r.startsWith('DELETE')), 'the WHIP DELETE', 5000);
+    await waitFor('the WHIP DELETE', () => requests.some((r) => r.startsWith('DELETE')), 5000);
     const after = await injector.send({ kind: 'stats' });
     assert.ok(after.ok);
     assert.deepEqual(after.stats, []);

@@ -39,14 +39,20 @@ class ServerError extends Error {
 }
 
 /** fetch itself failed: the server is down, or the network is. */
-class UnreachableError extends Error {}
+class UnreachableError extends Error {
+  /** True when no answer came in time (the request was aborted), false when the connection itself failed. */
+  constructor(message, timedOut = false) { super(message); this.timedOut = timedOut; }
+}
 
 /** While streaming, the server stopped answering: holots ended (or crashed), or the network to it is gone. */
 class ServerGoneError extends Error {}
 
-// While streaming the page asks GET /stats once a second; one that fails (or takes longer than this) means
-// the server is gone. Without it the page would only learn from ICE, seconds later and blaming the network.
+// While streaming the page asks GET /health once a second. The web server answers it alone (never the graph),
+// so a busy worker or a slow fragment cannot make a live server look dead. A refused connection or a 503
+// means the server is gone at once; no answer within HEARTBEAT_TIMEOUT_MS, HEARTBEAT_MISSES times in a row,
+// means it froze. Without this the page would only learn from ICE, seconds later and blaming the network.
 const HEARTBEAT_TIMEOUT_MS = 1500;
+const HEARTBEAT_MISSES = 2;
 
 /** The current session, or null. Each Start makes a new one; Stop or a failure ends it. */
 let session = null;
@@ -135,7 +141,8 @@ async function api(path, init = {}) {
   try {
     response = await fetch(path, { ...init, headers });
   } catch (e) {
-    throw new UnreachableError(e && e.message ? e.message : 'network error');
+    const timedOut = !!e && (e.name === 'TimeoutError' || e.name === 'AbortError');
+    throw new UnreachableError(timedOut ? 'no answer in time' : (e && e.message ? e.message : 'network error'), timedOut);
   }
   if (!response.ok) {
     const text = await response.text().catch(() => '');
@@ -334,14 +341,17 @@ function fail(s, err) {
   setState('error', err instanceof ServerGoneError ? `holots stopped or is unreachable: ${err.message}` : 'Stopped after an error.');
 }
 
-/** The heartbeat: a failed (or too slow) GET /stats, or a 503 from a server shutting down, ends the session. */
+/** The heartbeat: a refused GET /health, a 503 from a server shutting down, or repeated silence ends the session. */
 async function checkServer(s) {
   if (s.checking || s.closed) return;
   s.checking = true;
   try {
-    await api('/stats', { signal: AbortSignal.timeout(HEARTBEAT_TIMEOUT_MS) });
+    await api('/health', { signal: AbortSignal.timeout(HEARTBEAT_TIMEOUT_MS) });
+    s.missedBeats = 0;
   } catch (err) {
-    const gone = err instanceof UnreachableError || (err instanceof ServerError && err.status === 503);
+    const silent = err instanceof UnreachableError && err.timedOut;
+    if (silent) s.missedBeats = (s.missedBeats || 0) + 1;
+    const gone = (err instanceof UnreachableError && (!silent || s.missedBeats >= HEARTBEAT_MISSES)) || (err instanceof ServerError && err.status === 503);
     if (gone && s === session && !s.closed) fail(s, new ServerGoneError(err.message));
   } finally {
     s.checking = false;

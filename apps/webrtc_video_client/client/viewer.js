@@ -43,7 +43,12 @@ async function start() {
   window.viewer.error = null;
   setState('connecting', 'Connecting...');
   try {
-    pc = new RTCPeerConnection();
+    // The app's ICE servers (a TURN server when the server sits behind NAT), as WebRTCServerOp uses them.
+    const config = await fetch(`${endpoint.replace(/\/$/, '')}/config`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    if (!config.ok) throw await answerError(config);
+    const { iceServers } = await config.json();
+    if (document.body.dataset.state !== 'connecting') return; // stopped meanwhile
+    pc = new RTCPeerConnection({ iceServers: iceServers || [] });
     pc.addTransceiver('video', { direction: 'recvonly' });
     pc.ontrack = (e) => { $('remote').srcObject = e.streams[0] || new MediaStream([e.track]); };
     pc.onconnectionstatechange = () => {
@@ -55,11 +60,7 @@ async function start() {
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc, 1000);
     const res = await fetch(endpoint, { method: 'POST', headers: headers('application/sdp'), body: pc.localDescription.sdp });
-    if (res.status !== 201) {
-      let detail = await res.text();
-      try { detail = JSON.parse(detail).error || detail; } catch { /* plain text */ }
-      throw new Error(`the server answered ${res.status}: ${detail}`);
-    }
+    if (res.status !== 201) throw await answerError(res);
     resource = new URL(res.headers.get('Location'), new URL(endpoint, location.href)).href;
     window.viewer.answer = await res.text();
     await pc.setRemoteDescription({ type: 'answer', sdp: window.viewer.answer });
@@ -69,6 +70,13 @@ async function start() {
     await teardown();
     showError(err.message || String(err));
   }
+}
+
+/** The server's own words for a failed request (its JSON `error`, or the plain text). */
+async function answerError(res) {
+  let detail = await res.text();
+  try { detail = JSON.parse(detail).error || detail; } catch { /* plain text */ }
+  return new Error(`the server answered ${res.status}: ${detail}`);
 }
 
 /** Host candidates on a LAN or loopback come within milliseconds; the answer waits no longer than `ms`. */

@@ -1,12 +1,12 @@
 /**
- * The canvas time code the sender page draws (test/webrtc/helpers.ts SENDER_PAGE: Date.now() as 44
+ * The canvas time code the sender page draws (testkit/webrtc-sender.ts SENDER_PAGE: Date.now() as 44
  * black/white blocks across the top eighth, a grey #808080 field below), read back from any picture a
  * bench sees: decoded planes (yuv420p, nv12, gray: the Y plane) or a rendered RGBA buffer (HolovizOp's
  * render_buffer_output). Tests and benches share it; bench/seed/answerer.py reads the same code from
  * the seed's RGB array.
  */
-import { lumaOf, type VideoFrame } from '../../operators/messages/index.ts';
-import { TIME_CODE_BITS } from '../../operators/video/time-code.ts';
+import { lumaOf, type VideoFrame } from '../operators/messages/index.ts';
+import { TIME_CODE_BITS } from '../operators/video/time-code.ts';
 
 export { TIME_CODE_BITS };
 

@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from '../../framework/index.ts';
+import { createLogger, type Logger } from '../framework/index.ts';
 
 /**
  * A logger that keeps every line and resolves `port` when WebServerOp says where it listens: with

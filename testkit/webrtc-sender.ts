@@ -1,19 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+/**
+ * The sender side of receive tests and benchmarks: a page in real Chromium that sends its camera or a canvas
+ * time code over WebRTC, a graph source that turns calls into Signaling requests, and a sink that measures
+ * every picture.
+ */
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { z } from 'zod';
-import { defineOperator, port } from '../../framework/index.ts';
-import { lumaOf, Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../../operators/messages/index.ts';
+import { defineOperator, port } from '../framework/index.ts';
+import { lumaOf, Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../operators/messages/index.ts';
 
-import { CHROMIUM, CHROMIUM_ARGS, waitFor as pollUntil } from '../support/chromium.ts';
-import { readTimeCodeAny } from '../support/timecode.ts';
-
-/** The sender page's time code, read from a decoded picture. */
-export { readTimeCodeAny as readTimeCode };
-
-export { CHROMIUM, CHROMIUM_ARGS };
+import { launchChromium } from './chromium.ts';
 
 /** Request shapes without the reply callback, as a page or test sends them. */
 export type PlainRequest = { [K in SignalingRequest['kind']]: Omit<Extract<SignalingRequest, { kind: K }>, 'reply'> }[SignalingRequest['kind']];
@@ -113,11 +109,6 @@ export function makeFrameSink(opts: { onFrame?: (frame: VideoFrame, meta: Record
   return { op, samples, last };
 }
 
-/** Waits until `check` holds, polling every 25 ms; fails with `what` after the timeout. */
-export function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  return pollUntil(what, check, timeoutMs, 25);
-}
-
 /** The page the tests and the bench load: camera or canvas time code -> RTCPeerConnection, signaling bridged to Node. */
 export const SENDER_PAGE = String.raw`<!doctype html><meta charset="utf-8"><title>holots webrtc sender</title><body>
 <canvas id="c" style="display:none"></canvas>
@@ -215,7 +206,7 @@ window.senderStats = async (id) => {
 };
 </script>`;
 
-export interface Browser {
+export interface SenderBrowser {
   context: BrowserContext;
   page: Page;
   url: string;
@@ -226,29 +217,20 @@ export interface Browser {
  * Real headless Chromium with the fake camera, on a page served from 127.0.0.1 (a secure context, so
  * getUserMedia works). `signal` is what the page's `holotsSignal` calls.
  */
-export async function launchSender(signal: (req: PlainRequest) => Promise<SignalingReply>): Promise<Browser> {
+export async function launchSender(signal: (req: PlainRequest) => Promise<SignalingReply>): Promise<SenderBrowser> {
   const server: Server = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end(SENDER_PAGE); });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
-  const dir = await mkdtemp(join(tmpdir(), 'holots-chromium-'));
-  let context: BrowserContext;
-  try {
-    context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  } catch (err) {
-    server.close();
-    await rm(dir, { recursive: true, force: true });
-    throw new Error(`cannot start Chromium at ${CHROMIUM} (apt package 'chromium'): ${(err as Error).message}`);
-  }
-  const page = context.pages()[0] ?? await context.newPage();
+  const browser = await launchChromium().catch((err) => { server.close(); throw err; });
+  const page = browser.context.pages()[0] ?? await browser.context.newPage();
   await page.exposeFunction('holotsSignal', (req: PlainRequest) => signal(req));
   await page.goto(url);
   return {
-    context, page, url,
+    context: browser.context, page, url,
     async close() {
-      await context.close().catch(() => undefined);
+      await browser.close();
       await new Promise((r) => server.close(r));
       server.closeAllConnections?.();
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }

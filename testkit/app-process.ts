@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** The webrtc_video_client app's browser page, for graphs that tests build in code (the app sets static_dir itself). */
-export const PAGE_DIR = fileURLToPath(new URL('../../apps/webrtc_video_client/client', import.meta.url));
+export const PAGE_DIR = fileURLToPath(new URL('../apps/webrtc_video_client/client', import.meta.url));
 
 /** A free TCP port on loopback (bound and released at once). */
 export function freePort(): Promise<number> {
