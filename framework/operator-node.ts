@@ -71,6 +71,9 @@ export class OperatorNode implements Schedulable {
   readonly downstream = new Set<OperatorNode>();
 
   protected countLeft = Infinity;
+  /** What the conditions set at the start of every run (a run may use them up). */
+  private readonly initialCount: number;
+  private readonly initialDisabled: boolean;
   private periodMs = 0;
   protected nextDue = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -101,6 +104,8 @@ export class OperatorNode implements Schedulable {
       }
     }
     this.isAsync = isAsync;
+    this.initialCount = this.countLeft;
+    this.initialDisabled = this.disabled;
     this.endOfStream = def.endOfStream ? 'waiting' : 'done';
     for (const [portName, spec] of Object.entries(def.inputs)) {
       this.inputs.push({ name: portName, multi: spec.multi, gating: spec.options.condition !== 'none', connections: [] });
@@ -140,9 +145,27 @@ export class OperatorNode implements Schedulable {
 
   get type(): string { return this.def.name; }
 
-  /** Joins a new run: fresh per-run flags; ports keep their connections. */
+  /**
+   * Joins a new run: every per-run flag, counter and queue starts afresh (an application may run again
+   * after its run ended: a second run is a fresh one); ports keep their connections, taps their subscribers.
+   */
   attach(runtime: NodeRuntime): void {
     this.runtime = runtime;
+    this.queued = false;
+    this.started = false;
+    this.stopped = false;
+    this.inFlight = false;
+    this.asyncPending = false;
+    this.computeCount = 0;
+    this.pending = null;
+    this.countLeft = this.initialCount;
+    this.disabled = this.initialDisabled;
+    this.nextDue = 0;
+    this.clearTimer();
+    this.state = undefined;
+    this.metadata = EMPTY_METADATA;
+    this.trace = null;
+    for (const p of this.inputs) for (const c of p.connections) c.queue.clear();
     this.shuttingDown = false;
     this.tapsClosed = false;
     this.endOfStream = this.def.endOfStream ? 'waiting' : 'done';

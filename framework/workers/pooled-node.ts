@@ -54,6 +54,18 @@ export class PooledOperatorNode extends OperatorNode {
     this.idle = [...hostThreads];
   }
 
+  override attach(runtime: Parameters<OperatorNode['attach']>[0]): void {
+    super.attach(runtime);
+    this.idle.splice(0, this.idle.length, ...this.hostThreads);
+    this.waiting.clear();
+    this.nextSeq = 0;
+    this.nextDeliver = 0;
+    this.delivering = false;
+    this.requestsOut = 0;
+    this.drained = null;
+    this.resolveDrained = null;
+  }
+
   protected override atCapacity(): boolean {
     // Computes on threads plus results held back for order: at most one of each per hosting thread.
     return this.idle.length === 0 || this.waiting.size >= 2 * this.hostThreads.length;
@@ -67,6 +79,7 @@ export class PooledOperatorNode extends OperatorNode {
       if (ev.kind === 'notify') this.ctx.notify();
       else if (ev.kind === 'disable') this.ctx.disable();
       else if (ev.kind === 'fail') this.ctx.fail(fromFailure(ev.error ?? { name: 'Error', message: 'failed' }));
+      else if (ev.kind === 'emit') this.deliverOutOfBand(ev.emits);
       else this.ctx.stopApp(ev.reason);
     });
     for (const inp of this.inputs) {
@@ -179,6 +192,17 @@ export class PooledOperatorNode extends OperatorNode {
     } finally {
       this.delivering = false;
       this.inFlight = this.waiting.size > 0;
+    }
+  }
+
+  /** An emit the worker made between computes: no input's metadata or trace, like one on the main thread. */
+  private deliverOutOfBand(emits: readonly Emitted[]): void {
+    this.metadata = EMPTY_METADATA;
+    this.trace = null;
+    try {
+      this.deliverEmits(emits);
+    } catch (e) {
+      this.failed(e);
     }
   }
 
