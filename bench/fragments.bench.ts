@@ -1,17 +1,25 @@
 /**
  * `npm run bench:fragments`: a 720p30 and a 1080p30 yuv420p flow between two fragments (two processes,
- * through a real nats-server), beside the same flow in one process and a plain TCP socket between two
- * processes, in the same run. Latency from the source's emit to the sink's compute (wall clock, same
- * machine); CPU per frame of each process from /proc (sender, receiver, nats-server), never the harness.
+ * through a real nats-server), beside the same flow in one process, the NATS client alone and a plain
+ * TCP socket between two processes, in the same run. Latency from the source's emit to the sink's
+ * compute (wall clock, same machine); CPU per frame of each process from /proc (sender, receiver,
+ * nats-server), never the harness. Then how sessions scale: N WHIP publishers of a 720p30 H264 stream
+ * into the split seed app with 1 and with 2 ingest workers (bench/fragments/sessions.ts).
  * Writes bench/results/fragments.{json,md}.
+ *   node --import tsx bench/fragments.bench.ts [--quick] [--flows-only | --sessions-only]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { freePort, ROOT } from '../testkit/app-process.ts';
 import { startNatsServer } from '../testkit/nats-server.ts';
+import { measureSessions, type SessionsRow } from './fragments/sessions.ts';
 import { describeMachine, formatMarkdownTable, formatTable, processCpuMs, summarize, writeMarkdown, writeResults } from './lib/index.ts';
 
 const SCRIPT = 'bench/fragments/flow-process.ts';
+/** `--quick`: 2 s of warm-up and a 3 s window per row instead of 3 s and 10 s (proves the bench runs end to end). */
+const QUICK = process.argv.includes('--quick');
+process.env.BENCH_WARMUP_MS ??= QUICK ? '2000' : '3000';
+process.env.BENCH_WINDOW_MS ??= QUICK ? '3000' : '10000';
 
 interface Side { proc: ChildProcess; lines: string[]; waitLine(re: RegExp, timeoutMs?: number): Promise<string> }
 
@@ -49,6 +57,8 @@ interface Row {
   transport: string;
   resolution: string;
   frames: number;
+  /** Frames the source made that never reached the sink inside the window (any cause). */
+  missing: number;
   p50: number;
   p99: number;
   cpu: Record<string, number>;
@@ -61,18 +71,25 @@ async function measure(transport: string, resolution: string, receiver: Side, pi
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpuMs(pid)]));
   await receiver.waitLine(/^window end$/, 60_000);
   const after = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpuMs(pid)]));
-  const result = JSON.parse(await receiver.waitLine(/^\{/)) as { frames: number; latencies: number[] };
+  const result = JSON.parse(await receiver.waitLine(/^\{/)) as { frames: number; missing: number; latencies: number[] };
   const lat = summarize(result.latencies);
   const cpu = Object.fromEntries(Object.keys(pids).map((k) => [k, (after[k] - before[k]) / result.frames]));
-  return { transport, resolution, frames: result.frames, p50: lat.median, p99: lat.p99, cpu };
+  return { transport, resolution, frames: result.frames, missing: result.missing, p50: lat.median, p99: lat.p99, cpu };
 }
 
 const exited = (s: Side) => new Promise((r) => (s.proc.exitCode !== null ? r(null) : s.proc.once('exit', r)));
 
+const FLOWS = !process.argv.includes('--sessions-only');
+const SESSIONS = !process.argv.includes('--flows-only');
+/** Streams per row: modest, the machine has 2 cores. */
+const STREAMS = QUICK ? [2] : [2, 4];
+
+const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
 const rows: Row[] = [];
+const sessionRows: SessionsRow[] = [];
 const nats = await startNatsServer();
 try {
-  for (const [w, h] of [[1280, 720], [1920, 1080]]) {
+  for (const [w, h] of FLOWS ? [[1280, 720], [1920, 1080]] : []) {
     const res = `${h}p30`;
     console.log(`\n${res}: one process`);
     const local = side(['local', String(w), String(h)]);
@@ -89,6 +106,14 @@ try {
     rows.push(row);
     await Promise.all([exited(send), exited(recv)]);
 
+    console.log(`${res}: the NATS client alone (no framework, no credit) between two processes`);
+    const rrecv = side(['raw-recv', String(w), String(h), nats.url]);
+    await rrecv.waitLine(/^ready$/);
+    const rsend = side(['raw-send', String(w), String(h), nats.url]);
+    rows.push(await measure('NATS client alone', res, rrecv, { sender: rsend.proc.pid!, receiver: rrecv.proc.pid!, 'nats-server': nats.pid }));
+    rsend.proc.kill('SIGINT');
+    await Promise.all([exited(rsend), exited(rrecv)]);
+
     console.log(`${res}: plain TCP socket between two processes`);
     const port = await freePort();
     const trecv = side(['tcp-recv', String(w), String(h), String(port)]);
@@ -98,6 +123,12 @@ try {
     tsend.proc.kill('SIGINT');
     await Promise.all([exited(tsend), exited(trecv)]);
   }
+  for (const streams of SESSIONS ? STREAMS : []) {
+    for (const workers of [1, 2]) {
+      console.log(`\nsessions: ${streams} WHIP publishers of 720p30 H264, ${workers} ingest worker(s)`);
+      sessionRows.push(await measureSessions(nats.url, workers, streams, Number(process.env.BENCH_WARMUP_MS), Number(process.env.BENCH_WINDOW_MS)));
+    }
+  }
 } finally {
   await nats.stop();
 }
@@ -105,7 +136,7 @@ try {
 const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
 const f = (v: number) => v.toFixed(2);
 const total = (r: Row) => Object.values(r.cpu).reduce((a, b) => a + b, 0);
-const head = ['flow', 'frames', 'p50 ms', 'p99 ms', 'CPU ms/frame (all)', 'sender', 'receiver', 'nats-server', 'vs TCP: p50', 'vs TCP: CPU', 'dropped to flow control'];
+const head = ['flow', 'frames', 'p50 ms', 'p99 ms', 'CPU ms/frame (all)', 'sender', 'receiver', 'nats-server', 'vs TCP: p50', 'vs TCP: CPU', 'frames missing at the sink', 'of them dropped to flow control (whole run)'];
 const body = rows.map((r) => {
   const tcp = rows.find((t) => t.transport === 'TCP socket' && t.resolution === r.resolution);
   return [
@@ -113,15 +144,32 @@ const body = rows.map((r) => {
     r.cpu.sender !== undefined ? f(r.cpu.sender) : r.cpu.process !== undefined ? `${f(r.cpu.process)} (both)` : '',
     r.cpu.receiver !== undefined ? f(r.cpu.receiver) : '',
     r.cpu['nats-server'] !== undefined ? f(r.cpu['nats-server']) : '',
-    tcp ? `${(r.p50 / tcp.p50).toFixed(2)}x` : '', tcp ? `${(total(r) / total(tcp)).toFixed(2)}x` : '',
+    tcp ? `${(r.p50 / tcp.p50).toFixed(2)}x` : '', tcp ? `${(total(r) / total(tcp)).toFixed(2)}x` : '', String(r.missing),
     r.droppedToFlowControl !== undefined ? String(r.droppedToFlowControl) : '',
   ];
 });
-console.log('\n' + formatTable(head, body));
-console.log(`load average (1/5/15 min) at the end: ${load}`);
-writeResults('fragments', { rows, loadavg: os.loadavg() });
-writeMarkdown('fragments', `${formatMarkdownTable(head, body)}
+const sHead = ['ingest workers', 'streams (connected)', 'held per worker', 'fps per stream: min / mean', 'CPU per worker, % of a core', 'worker CPU per stream', 'vs 1 worker: CPU per stream'];
+const sBody = sessionRows.map((r) => {
+  const perStream = (x: SessionsRow) => Object.values(x.cpuPct).reduce((a, b) => a + b, 0) / Math.max(1, x.connected);
+  const one = sessionRows.find((o) => o.workers === 1 && o.streams === r.streams);
+  return [
+    String(r.workers), `${r.streams} (${r.connected})`, Object.entries(r.held).map(([k, v]) => `${k}: ${v}`).join(', '),
+    r.fps.length ? `${Math.min(...r.fps).toFixed(1)} / ${(r.fps.reduce((a, b) => a + b, 0) / r.fps.length).toFixed(1)}` : '-',
+    Object.entries(r.cpuPct).map(([k, v]) => `${k}: ${v.toFixed(0)}`).join(', '), `${perStream(r).toFixed(0)} %`,
+    one ? `${(perStream(r) / perStream(one)).toFixed(2)}x` : '',
+  ];
+});
+if (rows.length) console.log('\n' + formatTable(head, body));
+if (sessionRows.length) console.log('\n' + formatTable(sHead, sBody));
+console.log(`load average (1/5/15 min) at the start: ${loadAtStart}, at the end: ${load}`);
+writeResults('fragments', { rows, sessionRows, loadavgStart: loadAtStart, loadavg: os.loadavg() });
+const bitrate = sessionRows[0]?.bitrateKbps;
+writeMarkdown('fragments', `${rows.length ? formatMarkdownTable(head, body) : ''}
 
-${describeMachine()}; load average at the end of the run ${load} (the machine is shared: ratios within the run are what count).
-Each row: ${rows[0]?.frames ? 'a 10 s window after 3 s of warm-up' : ''}; latency from the source's emit to the sink's compute on the wall clock; CPU of each process from /proc over the same window, divided by the frames received.
+${sessionRows.length ? `${formatMarkdownTable(sHead, sBody)}
+
+Sessions: the seed app split as it ships (web, ingest x1 or x2, viz headless at 320x240 rendering at most 5/s), N WHIP publishers (one process, not measured) of a 720p30 H264 clip encoded once at ${bitrate} kbps (moving pattern over a noise band) and sent without re-encoding; fps from each session's frames decoded over the window (/stats), CPU of each worker process from /proc.` : ''}
+
+${describeMachine()}; load average (1/5/15 min) ${loadAtStart} at the start of the run and ${load} at its end (the machine is shared: ratios within the run are what count).
+Each row: a ${Number(process.env.BENCH_WINDOW_MS) / 1000} s window after ${Number(process.env.BENCH_WARMUP_MS) / 1000} s of warm-up${QUICK ? ' (--quick)' : ''}; latency from the source's emit to the sink's compute on the wall clock; CPU of each process from /proc over the same window, divided by the frames received.
 `);

@@ -7,7 +7,7 @@
  */
 import { Application } from '../framework/index.ts';
 import { WebRTCClientOp } from '../operators/webrtc/index.ts';
-import { launchSender, makeFrameSink, makeSignalingInjector, startSession, stopSession, type SenderBrowser, type PlainRequest } from '../testkit/webrtc-sender.ts';
+import { firstEncodedAt, launchSender, makeFrameSink, makeSignalingInjector, startSession, stopSession, type SenderBrowser, type PlainRequest } from '../testkit/webrtc-sender.ts';
 import { readTimeCodeAny } from '../testkit/timecode.ts';
 import { waitFor } from '../testkit/wait.ts';
 import type { SignalingReply } from '../operators/messages/index.ts';
@@ -48,6 +48,9 @@ async function run(codec: string, width: number, height: number, opts: { source?
     if (!r.ok) throw new Error(`${codec} ${width}x${height}: ${r.status} ${r.error}`);
     const first = await waitFor('a first frame', () => sink.samples[0], 10_000);
     const firstFrameMs = first.receivedAt - r.offerAt!;
+    // Split it: the browser's share (offer to its encoder's first frame) and holots' (that frame to the picture).
+    const encodedAt = await firstEncodedAt(browser.page, r.sessionId!);
+    const senderFirstFrameMs = encodedAt === null ? NaN : encodedAt - r.offerAt!;
     // Let the sender ramp up, then measure a steady window.
     await new Promise((res) => setTimeout(res, 1000));
     const n0 = sink.samples.length;
@@ -70,6 +73,8 @@ async function run(codec: string, width: number, height: number, opts: { source?
       lastPacketToSinkMsP50: +pct(recvToSink, 50).toFixed(2), lastPacketToSinkMsP95: +pct(recvToSink, 95).toFixed(2),
       cpuPct: +(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(1),
       firstFrameMs: +firstFrameMs.toFixed(0),
+      senderFirstFrameMs: +senderFirstFrameMs.toFixed(0),
+      holotsFirstFrameMs: +(firstFrameMs - senderFirstFrameMs).toFixed(0),
       framesDropped: Number(s?.framesDropped ?? -1), lostPackets: Number(s?.lostPackets ?? -1), paddingPackets: Number(s?.paddingPackets ?? -1),
       plisSent: Number(s?.plisSent ?? -1), superseded: Number(s?.superseded ?? -1),
       ...(opts.source === 'timecode' ? { latencyP50: +pct(latencies, 50).toFixed(1), latencyP95: +pct(latencies, 95).toFixed(1), timecodeFrames: latencies.length, damaged } : {}),
@@ -93,7 +98,7 @@ await browser.close();
 
 const table = (rows: Row[], cols: string[]) => formatMarkdownTable(cols, rows.map((r) => cols.map((c) => String(r[c] ?? ''))));
 console.log('\n## Throughput (Chromium fake camera, 30 fps)\n');
-console.log(table(throughput, ['codec', 'size', 'fps', 'decodeMsMean', 'decodeMsP95', 'lastPacketToSinkMsP50', 'cpuPct', 'firstFrameMs', 'framesDropped', 'lostPackets', 'plisSent']));
+console.log(table(throughput, ['codec', 'size', 'fps', 'decodeMsMean', 'decodeMsP95', 'lastPacketToSinkMsP50', 'cpuPct', 'firstFrameMs', 'senderFirstFrameMs', 'holotsFirstFrameMs', 'framesDropped', 'lostPackets', 'plisSent']));
 console.log('\n## Glass-to-glass latency, canvas time code at 720p (ms, sender Date.now() to decoded frame in the sink)\n');
 console.log(table(latency, ['codec', 'size', 'fps', 'latencyP50', 'latencyP95', 'timecodeFrames', 'damaged', 'decodeMsMean', 'framesDropped']));
 console.log('\n## Baseline in the same run: rgba output (CPU colour conversion) vs yuv420p planes, 1080p\n');
@@ -106,7 +111,9 @@ for (const codec of ['VP8', 'H264']) {
 const goals = {
   '1080p30 no drops (all codecs)': throughput.filter((r) => String(r.size) === '1920x1080').every((r) => Number(r.fps) >= 28 && Number(r.framesDropped) === 0),
   'latency p50 <= 15 ms at 720p (all codecs)': latency.every((r) => Number(r.latencyP50) <= 15),
-  'first frame <= 500 ms (all runs)': throughput.every((r) => Number(r.firstFrameMs) <= 500),
+  'first frame <= 500 ms after the offer (all runs)': throughput.every((r) => Number(r.firstFrameMs) <= 500),
+  // The browser's encoder decides when its first frame exists; from then on the time is holots'.
+  "holots' share of the first frame (browser's first encoded frame -> picture in the graph) <= 100 ms (all runs)": throughput.every((r) => Number(r.holotsFirstFrameMs) <= 100),
 };
 console.log('\nGoals:', JSON.stringify(goals, null, 1));
 console.log(`\nbench took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -114,9 +121,9 @@ writeResults('webrtc', { measureMs: MEASURE_MS, throughput, latency, baseline, g
 // The summary bench/all.ts pastes into docs/benchmarks.md (<!-- bench:webrtc -->).
 const goalList = Object.entries(goals).map(([g, met]) => `- **${met ? 'met' : 'MISSED'}** ${g}`).join('\n');
 writeMarkdown('webrtc', [
-  `Throughput, Chromium fake camera at 30 fps, ${MEASURE_MS / 1000} s per row (decode ms = the decoder's own time per frame; CPU % of one core for the whole receiving process):`,
+  `Throughput, Chromium fake camera at 30 fps, ${MEASURE_MS / 1000} s per row (decode ms = the decoder's own time per frame; CPU % of one core for the whole receiving process; firstFrameMs: offer to the first picture in the sink, split into senderFirstFrameMs, offer to the browser encoder's first frame as its getStats reports it (polled every 5 ms, so up to ~5 ms late), and holotsFirstFrameMs, the rest):`,
   '',
-  table(throughput.filter((r) => r.codec === 'VP8' || r.codec === 'H264' || String(r.size) === '1920x1080'), ['codec', 'size', 'fps', 'decodeMsMean', 'decodeMsP95', 'cpuPct', 'firstFrameMs', 'framesDropped']),
+  table(throughput.filter((r) => r.codec === 'VP8' || r.codec === 'H264' || String(r.size) === '1920x1080'), ['codec', 'size', 'fps', 'decodeMsMean', 'decodeMsP95', 'cpuPct', 'firstFrameMs', 'senderFirstFrameMs', 'holotsFirstFrameMs', 'framesDropped']),
   '',
   'Glass-to-glass latency at 720p, canvas time code (page Date.now() to decoded frame in the sink), ms:',
   '',

@@ -22,8 +22,10 @@ if ((${#missing[@]})); then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
-  echo "setup: holots needs Node.js >= 20 (22 or 24 recommended); install it from nodejs.org or your distribution" >&2
+# The range of package.json's "engines" (20.19 and 22.12 are where require() of ES modules needs no flag);
+# test/package/engines.test.ts keeps the two in step.
+if ! command -v node >/dev/null || ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit((a === 20 && b >= 19) || (a === 22 && b >= 12) || a > 22 ? 0 : 1)'; then
+  echo "setup: holots needs Node.js 20.19+ or 22.12+ (24 recommended); install it from nodejs.org or your distribution" >&2
   exit 1
 fi
 

@@ -5,8 +5,7 @@
  * render_buffer_output). Tests and benches share it; bench/seed/answerer.py reads the same code from
  * the seed's RGB array.
  */
-import { lumaOf, type VideoFrame } from '../operators/messages/index.ts';
-import { TIME_CODE_BITS } from '../operators/video/time-code.ts';
+import { lumaOf, TIME_CODE_BITS, type VideoFrame } from '../operators/messages/index.ts';
 
 export { TIME_CODE_BITS };
 

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { BrowserContext, Page } from 'playwright-core';
 import { z } from 'zod';
 import { defineOperator, port } from '../framework/index.ts';
-import { lumaOf, Signaling, VideoFrame, type SignalingReply, type SignalingRequest } from '../operators/messages/index.ts';
+import { lumaOf, Signaling, TIME_CODE_BITS, VideoFrame, type SignalingReply, type SignalingRequest } from '../operators/messages/index.ts';
 
 import { launchChromium } from './chromium.ts';
 
@@ -114,8 +114,8 @@ export const SENDER_PAGE = String.raw`<!doctype html><meta charset="utf-8"><titl
 <canvas id="c" style="display:none"></canvas>
 <script>
 window.sessions = {};
-const BITS = 44, BLOCK_ROWS = 1;
-// Time code: Date.now() as 44 black/white blocks across the top of the picture (read back from luma).
+const BITS = ${TIME_CODE_BITS}, BLOCK_ROWS = 1;
+// Time code: Date.now() as TIME_CODE_BITS black/white blocks across the top of the picture (read back from luma).
 function drawTimeCode(ctx, w, h) {
   const t = Date.now();
   ctx.fillStyle = '#808080'; ctx.fillRect(0, 0, w, h);
@@ -189,7 +189,16 @@ window.startSession = async (opts) => {
   const res = await window.holotsSignal({ kind: opts.kind || 'offer', sdp: pc.localDescription.sdp });
   if (!res.ok) return { ok: false, status: res.status, error: res.error };
   await pc.setRemoteDescription({ type: 'answer', sdp: res.sdp });
-  window.sessions[res.sessionId] = { pc, stream };
+  // When this browser's encoder produced its first frame (wall clock, ms): the sender's share of the
+  // time to a first picture, which a receiver cannot shorten.
+  const firstEncodedAt = new Promise((resolve) => {
+    const poll = setInterval(async () => {
+      if (pc.connectionState === 'closed') { clearInterval(poll); resolve(null); return; }
+      const now = performance.timeOrigin + performance.now();
+      (await pc.getStats()).forEach((r) => { if (r.type === 'outbound-rtp' && r.kind === 'video' && r.framesEncoded > 0) { clearInterval(poll); resolve(now); } });
+    }, 5);
+  });
+  window.sessions[res.sessionId] = { pc, stream, firstEncodedAt };
   return { ok: true, sessionId: res.sessionId, offerAt: tOffer, answer: res.sdp, offer: pc.localDescription.sdp };
 };
 window.stopSession = async (id, tellServer = true) => {
@@ -245,3 +254,8 @@ export function stopSession(page: Page, id: string, tellServer = true): Promise<
   return page.evaluate(([i, t]) => (window as unknown as { stopSession(i: string, t: boolean): Promise<SignalingReply> }).stopSession(i, t), [id, tellServer] as const);
 }
 
+
+/** Wall-clock ms when the page's encoder produced the session's first frame (Chromium's getStats), or null. */
+export function firstEncodedAt(page: Page, id: string): Promise<number | null> {
+  return page.evaluate((i) => (window as unknown as { sessions: Record<string, { firstEncodedAt: Promise<number | null> }> }).sessions[i]?.firstEncodedAt ?? null, id);
+}

@@ -5,12 +5,15 @@
  *   flow-process.ts local       W H           source and sink in one process (the same graph, no NATS)
  *   flow-process.ts tcp-send    W H PORT      the same frames over a plain TCP socket (length-prefixed)
  *   flow-process.ts tcp-recv    W H PORT      its receiver
+ *   flow-process.ts raw-send    W H URL       the same frames published with the NATS client alone (no framework,
+ *   flow-process.ts raw-recv    W H URL       no credit): the floor of NATS itself, to tell its cost from ours
  * Frames are new buffers each time (copied from 30 pre-rendered moving-box pictures), as a decoder
  * hands them out. The sink measures latency on the wall clock (same machine) from a `sentAt` stamp,
  * records between "window start" and "window end" (printed, so the harness reads /proc then) and
  * prints one JSON line at the end.
  */
 import { createConnection, createServer } from 'node:net';
+import { connect } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { Application, defineOperator, port, prepareFragments } from '../../framework/index.ts';
 import { VideoFrame } from '../../operators/messages/index.ts';
@@ -18,7 +21,7 @@ import { renderTestPattern, TestPatternParams } from '../../operators/video/test
 
 const [mode, w, h, where] = process.argv.slice(2);
 const width = Number(w), height = Number(h);
-const WARMUP_MS = 3000;
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 10_000);
 const wall = () => performance.timeOrigin + performance.now();
 
@@ -33,18 +36,23 @@ class Window {
   private first = 0;
   samples: number[] = [];
   frames = 0;
+  /** Frames the source made that never reached the sink (for any reason), inside the window. */
+  missing = 0;
+  private lastIndex = -1;
   private state: 'warmup' | 'open' | 'closed' = 'warmup';
   constructor(private readonly onClose: () => void) {}
-  add(sentAt: number): void {
+  add(sentAt: number, index: number): void {
     const now = wall();
+    const skipped = this.lastIndex >= 0 ? index - this.lastIndex - 1 : 0;
+    this.lastIndex = index;
     if (!this.first) this.first = now;
     if (this.state === 'warmup' && now - this.first >= WARMUP_MS) { this.state = 'open'; console.log('window start'); setTimeout(() => this.close(), WINDOW_MS); }
-    if (this.state === 'open') { this.samples.push(now - sentAt); this.frames++; }
+    if (this.state === 'open') { this.samples.push(now - sentAt); this.frames++; this.missing += skipped; }
   }
   private close(): void {
     this.state = 'closed';
     console.log('window end');
-    console.log(JSON.stringify({ frames: this.frames, windowMs: WINDOW_MS, latencies: this.samples }));
+    console.log(JSON.stringify({ frames: this.frames, missing: this.missing, windowMs: WINDOW_MS, latencies: this.samples }));
     this.onClose();
   }
 }
@@ -55,7 +63,7 @@ const Source = defineOperator({
   outputs: { out: port(VideoFrame) },
   conditions: [{ type: 'periodic', period: '30Hz' }],
   initialize: () => ({ i: 0 }),
-  compute(_in, emit, ctx) { emit.out(nextFrame(ctx.state.i++), { sentAt: wall() }); },
+  compute(_in, emit, ctx) { const i = ctx.state.i++; emit.out(nextFrame(i), { sentAt: wall(), index: i }); },
 });
 
 function sinkOp(window: Window) {
@@ -63,7 +71,7 @@ function sinkOp(window: Window) {
     name: 'BenchSink',
     params: z.object({}),
     inputs: { in: port(VideoFrame) },
-    compute(_in, _emit, ctx) { window.add(ctx.metadata.sentAt as number); },
+    compute(_in, _emit, ctx) { window.add(ctx.metadata.sentAt as number, ctx.metadata.index as number); },
   });
 }
 
@@ -77,7 +85,47 @@ function graph(window: Window): Application {
 
 const fragments = { send: ['source'], receive: ['sink'] };
 
-if (mode === 'local' || mode === 'nats-send' || mode === 'nats-recv') {
+/**
+ * The baselines' frame: u32 length of the rest | u32 header length | JSON header | planes (the length
+ * prefix is for the TCP stream; NATS frames messages itself and gets the rest).
+ */
+function frameMessage(i: number): Buffer {
+  const f = nextFrame(i);
+  const head = Buffer.from(JSON.stringify({ width: f.width, height: f.height, format: f.format, timestamp: f.timestamp, strides: f.planes.map((p) => p.stride), sizes: f.planes.map((p) => p.data.byteLength), sentAt: wall(), index: i }));
+  const total = 8 + head.byteLength + f.planes.reduce((a, p) => a + p.data.byteLength, 0);
+  const out = Buffer.allocUnsafe(total);
+  out.writeUInt32BE(total - 4, 0);
+  out.writeUInt32BE(head.byteLength, 4);
+  head.copy(out, 8);
+  let at = 8 + head.byteLength;
+  for (const p of f.planes) { out.set(p.data, at); at += p.data.byteLength; }
+  return out;
+}
+
+/** Reads a baseline frame (without its length prefix) as a receiver would: header, then planes as views. */
+function readFrameMessage(buf: Uint8Array): { sentAt: number; index: number } {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const headLength = view.getUint32(0);
+  const header = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + 4, headLength).toString()) as { width: number; height: number; strides: number[]; sizes: number[]; sentAt: number; index: number };
+  let at = 4 + headLength;
+  const planes = header.sizes.map((n, k) => { const p = { data: new Uint8Array(buf.buffer, buf.byteOffset + at, n), stride: header.strides[k] }; at += n; return p; });
+  if (planes.length !== 3 || planes[0].data.byteLength !== header.width * header.height || at !== buf.byteLength) throw new Error('bad frame');
+  return header;
+}
+
+if (mode === 'raw-send') {
+  const nc = await connect({ servers: [where] });
+  console.log('ready');
+  let i = 0;
+  const timer = setInterval(() => nc.publish('bench.raw', frameMessage(i++).subarray(4)), 1000 / 30);
+  process.on('SIGINT', () => { clearInterval(timer); void nc.drain().then(() => process.exit(0)); });
+} else if (mode === 'raw-recv') {
+  const nc = await connect({ servers: [where] });
+  const window = new Window(() => process.exit(0));
+  nc.subscribe('bench.raw', { callback: (err, m) => { if (!err) { const h = readFrameMessage(m.data); window.add(h.sentAt, h.index); } } });
+  await nc.flush();
+  console.log('ready');
+} else if (mode === 'local' || mode === 'nats-send' || mode === 'nats-recv') {
   let app: Application;
   const window = new Window(() => app.stop('window closed'));
   const whole = graph(window);
@@ -101,45 +149,36 @@ if (mode === 'local' || mode === 'nats-send' || mode === 'nats-recv') {
   socket.setNoDelay(true);
   console.log('ready');
   let i = 0;
-  const timer = setInterval(() => {
-    const f = nextFrame(i++);
-    const head = Buffer.from(JSON.stringify({ width: f.width, height: f.height, format: f.format, timestamp: f.timestamp, strides: f.planes.map((p) => p.stride), sizes: f.planes.map((p) => p.data.byteLength), sentAt: wall() }));
-    const total = 8 + head.byteLength + f.planes.reduce((a, p) => a + p.data.byteLength, 0);
-    const out = Buffer.allocUnsafe(total);
-    out.writeUInt32BE(total - 4, 0);
-    out.writeUInt32BE(head.byteLength, 4);
-    head.copy(out, 8);
-    let at = 8 + head.byteLength;
-    for (const p of f.planes) { out.set(p.data, at); at += p.data.byteLength; }
-    socket.write(out);
-  }, 1000 / 30);
+  const timer = setInterval(() => socket.write(frameMessage(i++)), 1000 / 30);
   socket.on('close', () => { clearInterval(timer); process.exit(0); });
   process.on('SIGINT', () => { clearInterval(timer); socket.end(); process.exit(0); });
 } else if (mode === 'tcp-recv') {
   const window = new Window(() => process.exit(0));
   const server = createServer((socket) => {
-    let chunks: Buffer[] = [];
-    let have = 0;
-    socket.on('data', (d) => {
-      chunks.push(d);
-      have += d.byteLength;
-      for (;;) {
-        if (have < 4) return;
-        let buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        chunks = [buf];
-        const size = buf.readUInt32BE(0);
-        if (have < 4 + size) return;
-        const headLength = buf.readUInt32BE(4);
-        const header = JSON.parse(buf.subarray(8, 8 + headLength).toString()) as { width: number; height: number; strides: number[]; sizes: number[]; sentAt: number };
-        let at = 8 + headLength;
-        const planes = header.sizes.map((n, k) => { const p = { data: new Uint8Array(buf.buffer, buf.byteOffset + at, n), stride: header.strides[k] }; at += n; return p; });
-        if (planes.length !== 3 || planes[0].data.byteLength !== header.width * header.height) throw new Error('bad frame');
-        window.add(header.sentAt);
-        buf = buf.subarray(4 + size);
-        chunks = [buf];
-        have = buf.byteLength;
+    // Each frame is gathered into one buffer of its announced size (one copy, as the NATS client does).
+    const prefix = Buffer.alloc(4);
+    let prefixHave = 0;
+    let frame: Buffer | null = null;
+    let frameHave = 0;
+    socket.on('data', (d: Buffer) => {
+      let at = 0;
+      while (at < d.byteLength) {
+        if (!frame) {
+          const n = Math.min(4 - prefixHave, d.byteLength - at);
+          d.copy(prefix, prefixHave, at, at + n);
+          prefixHave += n;
+          at += n;
+          if (prefixHave === 4) { frame = Buffer.allocUnsafe(prefix.readUInt32BE(0)); frameHave = 0; prefixHave = 0; }
+          continue;
+        }
+        const n = Math.min(frame.byteLength - frameHave, d.byteLength - at);
+        d.copy(frame, frameHave, at, at + n);
+        frameHave += n;
+        at += n;
+        if (frameHave === frame.byteLength) { received(frame); frame = null; }
       }
     });
   });
+  const received = (buf: Buffer) => { const h = readFrameMessage(buf); window.add(h.sentAt, h.index); };
   server.listen(Number(where), '127.0.0.1', () => console.log('ready'));
 }

@@ -3,7 +3,6 @@ import type { MessageType } from '../message-type.ts';
 import type { Trace } from '../tracking.ts';
 import { CreditLedger } from './credit.ts';
 import type { FragmentLink, LinkEndpoint } from './fragment-link.ts';
-import { FragmentSetupError } from './nats-connect.ts';
 import type { InstanceInfo } from './presence.ts';
 import { encodeEnvelope, renumbered } from './wire-envelope.ts';
 
@@ -57,9 +56,7 @@ export class FlowSender implements LinkEndpoint {
       let data: Uint8Array<ArrayBuffer>;
       if (!encoded) {
         data = encoded = encodeEnvelope(this.type, value, seq, this.link.instance, meta, trace);
-        if (data.byteLength > this.link.maxPayload) {
-          throw new FragmentSetupError(`a ${data.byteLength}-byte message on flow ${this.key} exceeds the NATS server's max_payload of ${this.link.maxPayload} bytes: raise max_payload in the server's configuration (e.g. max_payload: 8MB; a 720p yuv420p frame is 1.4 MB, 1080p 3.1 MB; keep it at most max_pending)`);
-        }
+        this.link.checkPayload(data.byteLength, `message on flow ${this.key}`);
       } else {
         data = renumbered(encoded, seq);
       }

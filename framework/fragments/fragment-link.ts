@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../logger.ts';
-import { connectNats, type NatsOptions } from './nats-connect.ts';
+import { connectNats, FragmentSetupError, type NatsOptions } from './nats-connect.ts';
 import { Presence, type InstanceInfo } from './presence.ts';
 
 /** What a flow endpoint hears from the link: the connection and the other instances coming and going. */
@@ -67,8 +67,18 @@ export class FragmentLink {
 
   get instance(): string { return this.options.instance; }
   get log(): Logger { return this.options.log; }
-  /** The largest message the server takes (its INFO `max_payload`). */
+  /** The largest message the server takes (its INFO `max_payload`, which a reconnect to another server may change). */
   get maxPayload(): number { return this.nc.info?.max_payload ?? Infinity; }
+
+  /**
+   * Checked before every publish (NATS's client would throw a bare "max_payload size exceeded", or in a
+   * reply callback lose the reply): the error names the flow, the sizes and the fix; the CLI exits 2 on it.
+   */
+  checkPayload(bytes: number, what: string): void {
+    const max = this.maxPayload;
+    if (bytes <= max) return;
+    throw new FragmentSetupError(`a ${bytes}-byte ${what} exceeds the NATS server's max_payload of ${max} bytes: raise max_payload in the server's configuration (e.g. max_payload: 8MB; a 720p yuv420p frame is 1.4 MB, 1080p 3.1 MB; keep it at most max_pending)`);
+  }
 
   private readonly notStarted = new Set<LinkEndpoint>();
   private announcing = false;

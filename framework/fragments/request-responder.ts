@@ -32,7 +32,16 @@ export class RequestResponder<T = unknown> extends FlowReceiver<T> {
     const reply = (r: unknown) => {
       if (answered) return;
       answered = true;
-      m.respond(this.encoder2.encode(JSON.stringify({ instance: this.link.instance, reply: r })));
+      const data = this.encoder2.encode(JSON.stringify({ instance: this.link.instance, reply: r }));
+      try {
+        this.link.checkPayload(data.byteLength, `reply on flow ${this.key}`);
+      } catch (e) {
+        // The caller hears why (a reply that is never sent would leave it waiting for its timeout).
+        this.link.log.error((e as Error).message);
+        m.respond(this.encoder2.encode(JSON.stringify({ instance: this.link.instance, refused: (e as Error).message })));
+        return;
+      }
+      m.respond(data);
     };
     this.arrived(m, (value) => (typeof value === 'object' && value !== null ? { ...value, [field]: reply } : value));
   }

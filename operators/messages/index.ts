@@ -6,3 +6,4 @@ export * from './trickle-fragment.ts';
 export * from './color.ts';
 export * from './control.ts';
 export * from './ice-server.ts';
+export * from './time-code.ts';

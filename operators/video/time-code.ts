@@ -1,12 +1,8 @@
-import type { VideoFrame } from '../messages/index.ts';
+import { TIME_CODE_BITS, type VideoFrame } from '../messages/index.ts';
 import { fillRect } from './test-pattern.ts';
 
-/**
- * A time code drawn into pictures so that whoever sees them (a browser, a test, a benchmark) can tell
- * when each was made: a millisecond wall-clock time as this many black/white blocks across the top
- * eighth, most significant bit first. testkit/timecode.ts and the viewer page read it back.
- */
-export const TIME_CODE_BITS = 44;
+// The format's one fact lives with the shared messages, so the viewer page can have it too.
+export { TIME_CODE_BITS };
 
 /** Draws `ms` (wall-clock milliseconds) into the top eighth of `frame`, in the frame's own format. */
 export function drawTimeCode(frame: VideoFrame, ms: number): void {

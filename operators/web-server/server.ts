@@ -10,6 +10,7 @@ import { sendError } from './http-error.ts';
 import { configRoutes } from './routes/config.ts';
 import { healthRoutes } from './routes/health.ts';
 import { offerRoutes } from './routes/offer.ts';
+import { pageConstantsRoutes } from './routes/page-constants.ts';
 import { staticRoutes } from './routes/static.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { whepRoutes } from './routes/whep.ts';
@@ -86,6 +87,8 @@ export async function createWebServer(o: WebServerOptions): Promise<WebServer> {
   });
   // Outside the API plugin: a liveness probe needs no token and reveals nothing.
   healthRoutes(app as unknown as FastifyInstance, () => o.queue.stopping);
+  // The constants the pages share with the operators, generated from operators/messages; no token, like the page.
+  pageConstantsRoutes(app as unknown as FastifyInstance);
   await app.register(async (files) => staticRoutes(files as unknown as FastifyInstance, o.staticDir));
   // Every browser asks for it on each page load; without an icon of its own the app answers "none" (204), not 404.
   if (!o.staticDir || !existsSync(join(o.staticDir, 'favicon.ico'))) app.get('/favicon.ico', (_request, reply) => reply.code(204).send());

@@ -193,7 +193,7 @@ describe('the browser page against the real WebRTC operator', () => {
     try {
       await page.click('#start');
       await waitState(page, 'error');
-      assert.match((await page.textContent('#message')) ?? '', /Cannot reach the holots server at http:\/\/127\.0\.0\.1:\d+/);
+      assert.match((await page.textContent('#message')) ?? '', /holots stopped or is unreachable at http:\/\/127\.0\.0\.1:\d+/);
       assert.equal(await page.$eval('#preview', (v) => (v as HTMLVideoElement).srcObject), null, 'the camera is released');
     } finally {
       await page.close();

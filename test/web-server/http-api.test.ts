@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { LUMA_WEIGHTS, TIME_CODE_BITS } from '../../operators/messages/index.ts';
 import { json, makeOffer, sdp, send, startServer, type Harness } from './helpers.ts';
 
 const FRAG = 'a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef012345\r\nm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 2116026367 127.0.0.1 50000 typ host\r\n';
@@ -91,6 +92,18 @@ describe('seed /offer protocol and WHIP, answered by a werift operator in the gr
     const r = await send(h.base, 'POST', '/offer', json({ sdp: offer.sdp.replace(/VP8\/90000/g, 'NOPE/90000'), type: 'offer' }));
     assert.equal(r.status, 400, r.body);
     assert.match(r.json().error, /cannot answer this offer/);
+    await stillServes();
+  });
+
+  test('GET /holots/constants.js is an ES module of the shared constants, equal to operators/messages; other methods 405', async () => {
+    const r = await send(h.base, 'GET', '/holots/constants.js');
+    assert.equal(r.status, 200, r.body);
+    assert.match(r.headers['content-type'] as string, /^text\/javascript/);
+    // Imported as the page imports it, then compared with the one home of each fact.
+    const mod = await import(`data:text/javascript;base64,${Buffer.from(r.body).toString('base64')}`);
+    assert.deepEqual({ ...mod }, { LUMA_WEIGHTS, TIME_CODE_BITS });
+    const post = await send(h.base, 'POST', '/holots/constants.js', json({}));
+    assert.equal(post.status, 405, post.body);
     await stillServes();
   });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Route } from 'playwright-core';
 import { send } from './helpers.ts';
 import { freePort, PAGE_DIR, runHolots, type AppProcess } from '../../testkit/app-process.ts';
 import { launchChromium, peerConfigurations, recordPeerConfigurations, startStreaming, waitPageState, type Browser } from '../../testkit/chromium.ts';
@@ -89,6 +90,38 @@ describe('the page takes its ICE servers from the app, and says so quickly when 
       await waitPageState(page, 'idle');
       assert.deepEqual(pageErrors, []);
     } finally {
+      await page.close();
+    }
+  });
+
+  test('holots killed while the page waits for its answer: the heartbeat runs from Start, so the page says holots stopped', async (t) => {
+    app ??= await startHolots(port);
+    const base = `http://127.0.0.1:${port}`;
+    const page = await browser.context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    // The offer is held in the browser, so the page is still waiting for its answer when holots dies.
+    let held: Route | undefined;
+    const offerSent = new Promise<void>((resolve) => { void page.route(`${base}/offer`, (route) => { held = route; resolve(); }); });
+    try {
+      await page.goto(`${base}/`);
+      await waitPageState(page, 'idle');
+      await page.click('#start');
+      await offerSent;
+      assert.equal(await page.evaluate(() => document.body.dataset.state), 'connecting');
+      const killedAt = Date.now();
+      app.proc.kill('SIGKILL');
+      await app.exited;
+      app = undefined;
+      await page.waitForFunction(() => /holots stopped or is unreachable/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 15_000 });
+      t.diagnostic(`the page said holots stopped ${Date.now() - killedAt} ms after SIGKILL, before any answer (not asserted: timing belongs in benchmarks)`);
+      assert.equal(await page.evaluate(() => document.body.dataset.state), 'error');
+      assert.match(await page.textContent('#message') ?? '', /holots stopped or is unreachable/);
+      assert.equal(await page.isDisabled('#start'), false, 'Start is offered again');
+      assert.equal(await page.$eval('#preview', (v) => (v as HTMLVideoElement).srcObject), null, 'the camera is released');
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await held?.abort().catch(() => undefined);
       await page.close();
     }
   });

@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { chromium, type Page } from 'playwright-core';
 import { createLogger } from '../../framework/index.ts';
 import { drawTimeCode, renderTestPattern, TestPatternParams } from '../../operators/video/index.ts';
+import { PAGE_CONSTANTS_PATH, pageConstantsModule } from '../../operators/web-server/routes/page-constants.ts';
 import { Broadcast, installCompoundRtcpSplit, Viewer } from '../../operators/webrtc-server/index.ts';
 import { ROOT } from '../../testkit/app-process.ts';
 import { launchChromium, launchKillableChromium, waitPageState, type Browser } from '../../testkit/chromium.ts';
@@ -71,7 +72,8 @@ async function servePage(page: Page): Promise<Viewer[]> {
       const sdp = await viewer.answer(req.postData() ?? '');
       return route.fulfill({ status: 201, headers: { Location: `/whep/${viewer.id}`, 'Content-Type': 'application/sdp' }, body: sdp });
     }
-    // The viewer's ICE configuration, as WebRTCServerOp answers it with no ice_servers.
+    // What WebServerOp serves beside the page: the shared constants and the viewer's ICE configuration (no ice_servers).
+    if (path === PAGE_CONSTANTS_PATH) return route.fulfill({ status: 200, contentType: 'text/javascript', body: pageConstantsModule() });
     if (req.method() === 'GET' && path === '/whep/config') return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ iceServers: [] }) });
     if (req.method() === 'DELETE') {
       const v = mine.find((x) => path.endsWith(x.id));

@@ -37,8 +37,10 @@ export class PatternEncoder {
   private readonly frame = new Frame();
   private readonly pkt = new Packet();
   private index = 0;
+  private readonly paint: (frame: Frame, index: number) => void;
 
-  constructor(encoder: keyof typeof TEST_ENCODERS | FFEncoderCodec, readonly width: number, readonly height: number, opts: { gop?: number; bitrate?: number; globalHeader?: boolean } = {}) {
+  constructor(encoder: keyof typeof TEST_ENCODERS | FFEncoderCodec, readonly width: number, readonly height: number, opts: { gop?: number; bitrate?: number; globalHeader?: boolean; paint?: (frame: Frame, index: number) => void } = {}) {
+    this.paint = opts.paint ?? paintPattern;
     const name = (encoder in TEST_ENCODERS ? TEST_ENCODERS[encoder as keyof typeof TEST_ENCODERS] : encoder) as FFEncoderCodec;
     const codec = Codec.findEncoderByName(name);
     if (!codec) throw new Error(`node-av's FFmpeg has no '${name}' encoder`);
@@ -76,7 +78,7 @@ export class PatternEncoder {
       this.ctx.sendFrameSync(null);
     } else {
       this.frame.makeWritable();
-      paintPattern(this.frame, this.index);
+      this.paint(this.frame, this.index);
       this.frame.pictType = keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
       this.frame.pts = BigInt(this.index++);
       this.ctx.sendFrameSync(this.frame);

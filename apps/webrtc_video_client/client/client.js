@@ -47,7 +47,8 @@ class UnreachableError extends Error {
 /** While streaming, the server stopped answering: holots ended (or crashed), or the network to it is gone. */
 class ServerGoneError extends Error {}
 
-// While streaming the page asks GET /health once a second. The web server answers it alone (never the graph),
+// From the moment a session starts (before its first request, so a server that dies while the page waits for
+// its answer is noticed too) until it ends, the page asks GET /health once a second. The web server answers it alone (never the graph),
 // so a busy worker or a slow fragment cannot make a live server look dead. A refused connection or a 503
 // means the server is gone at once; no answer within HEARTBEAT_TIMEOUT_MS, HEARTBEAT_MISSES times in a row,
 // means it froze. Without this the page would only learn from ICE, seconds later and blaming the network.
@@ -116,10 +117,12 @@ function explainInsecureOrigin() {
   ]);
 }
 
+/** The server is not there any more (or never was): whenever the page finds out, it says so in the same words. */
+const serverGone = (err) => err instanceof ServerGoneError || err instanceof UnreachableError;
+
 /** Words for what went wrong, for a person rather than a console. */
 function describeError(err) {
-  if (err instanceof ServerGoneError) return `holots stopped or is unreachable: ${err.message}. Start the app again (or check the network), then press Start.`;
-  if (err instanceof UnreachableError) return `Cannot reach the holots server at ${location.origin}. Is the app still running? (${err.message})`;
+  if (serverGone(err)) return `holots stopped or is unreachable at ${location.origin} (${err.message}). Start the app again (or check the network), then press Start.`;
   if (err instanceof ServerError) return `The server answered ${err.status}: ${err.message}`;
   switch (err && err.name) {
     case 'NotAllowedError': return 'Camera access was denied. Allow the camera for this site (the camera icon in the address bar) and press Start again.';
@@ -249,9 +252,10 @@ async function start() {
     setState('error', 'The camera is not available on this page.');
     return;
   }
-  const s = { pc: null, stream: null, id: null, timer: null, candidates: [], sending: Promise.resolve(), closed: false, lastBytes: null, checking: false };
+  const s = { pc: null, stream: null, id: null, timer: null, heartbeat: null, candidates: [], sending: Promise.resolve(), closed: false, lastBytes: null, checking: false };
   session = s;
   setState('connecting', 'Opening the camera…');
+  s.heartbeat = setInterval(() => checkServer(s), 1000);
   try {
     s.stream = await navigator.mediaDevices.getUserMedia(mediaConstraints());
     if (s.closed) return stopTracks(s);
@@ -288,10 +292,7 @@ async function start() {
     ui.stat.session.textContent = s.id;
     await s.pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
     flushCandidates(s);
-    s.timer = setInterval(() => {
-      updateStats(s);
-      checkServer(s);
-    }, 1000);
+    s.timer = setInterval(() => updateStats(s), 1000);
   } catch (err) {
     if (s.closed) return;
     fail(s, err);
@@ -336,9 +337,9 @@ function fail(s, err) {
   const wasId = s.id;
   endSession(s);
   // A server that is gone has no session left to close.
-  if (wasId && !(err instanceof ServerGoneError)) closeSession(s, wasId);
+  if (wasId && !serverGone(err)) closeSession(s, wasId);
   showMessage(describeError(err));
-  setState('error', err instanceof ServerGoneError ? `holots stopped or is unreachable: ${err.message}` : 'Stopped after an error.');
+  setState('error', serverGone(err) ? `holots stopped or is unreachable: ${err.message}` : 'Stopped after an error.');
 }
 
 /** The heartbeat: a refused GET /health, a 503 from a server shutting down, or repeated silence ends the session. */
@@ -362,10 +363,11 @@ function stopTracks(s) {
   if (s.stream) for (const t of s.stream.getTracks()) t.stop();
 }
 
-/** Ends everything local: stats timer, peer connection, camera, preview. */
+/** Ends everything local: timers, peer connection, camera, preview. */
 function endSession(s) {
   s.closed = true;
   clearInterval(s.timer);
+  clearInterval(s.heartbeat);
   if (s.pc) s.pc.close();
   stopTracks(s);
   if (session === s) {

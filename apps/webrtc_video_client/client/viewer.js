@@ -1,13 +1,13 @@
 // The WHEP viewer: a recvonly RTCPeerConnection, its offer POSTed to /whep, the answer applied; DELETE on Stop.
 // Live statistics come from getStats(); latency from the time code some streams draw into their frames
-// (Date.now() of the moment the frame was made, as 44 black/white blocks across the top eighth).
-'use strict';
+// (Date.now() of the moment the frame was made, as TIME_CODE_BITS black/white blocks across the top eighth).
+// Facts shared with the operators (colour, time code format), served by WebServerOp from operators/messages.
+import { LUMA_WEIGHTS, TIME_CODE_BITS } from './holots/constants.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const token = new URLSearchParams(location.hash.slice(1)).get('token') || params.get('token');
 const endpoint = params.get('endpoint') || 'whep';
-const TIME_CODE_BITS = 44;
 
 let pc = null;
 let resource = null;
@@ -134,6 +134,7 @@ function watchFrames() {
   canvas.width = TIME_CODE_BITS * 4;
   canvas.height = 4;
   const g = canvas.getContext('2d', { willReadFrequently: true });
+  const { kr, kb } = LUMA_WEIGHTS.bt601; // as testkit/timecode.ts reads the same code
   const onFrame = () => {
     if (!pc) return;
     const now = performance.timeOrigin + performance.now();
@@ -147,7 +148,7 @@ function watchFrames() {
       let clean = true;
       for (let i = 0; i < TIME_CODE_BITS; i++) {
         const o = (2 * canvas.width + i * 4 + 2) * 4;
-        const v = 0.299 * px[o] + 0.587 * px[o + 1] + 0.114 * px[o + 2];
+        const v = kr * px[o] + (1 - kr - kb) * px[o + 1] + kb * px[o + 2];
         if (v > 60 && v < 190) clean = false;
         ms = ms * 2 + (v > 128 ? 1 : 0);
       }
