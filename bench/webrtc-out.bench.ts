@@ -25,8 +25,14 @@ const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const seconds = argv.includes('--seconds') ? Number(argv[argv.indexOf('--seconds') + 1]) : QUICK ? 4 : 8;
 const SIZES: [number, number][] = QUICK ? [[1280, 720]] : [[1280, 720], [1920, 1080]];
+/** Only the loop row (to look into it). */
+const LOOP_ONLY = argv.includes('--loop-only');
 
-interface Row { system: string; codec: string; size: string; viewers: number; p50: number; p95: number; fps: number; cpuMsPerFrame: number; cpuPct: number; frames: number }
+interface Row {
+  system: string; codec: string; size: string; viewers: number; p50: number; p95: number; fps: number; cpuMsPerFrame: number; cpuPct: number; frames: number;
+  /** The loop only: pictures per second decoded from the page, handed to WebRTCServerOp, encoded back. */
+  stages?: { decodedFps: number; renderedFps: number; encodedFps: number };
+}
 
 /** Why holohub's path cannot run here, or null when /usr/bin/python3 has aiortc, PyAV, aiohttp and numpy. */
 function aiortcProblem(): string | null {
@@ -62,7 +68,8 @@ async function stopProcess(proc: ChildProcess): Promise<void> {
 
 const quant = (v: number[], q: number) => { const s = [...v].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN; };
 type ViewerWindow = { viewer: { codes: number; latencies: number[]; error: string | null } };
-const codesOrError = (where: Page | Frame, n: number) => where.evaluate((k) => { const v = (window as unknown as ViewerWindow).viewer; return v.codes > k || v.error; }, n);
+// window.viewer appears once viewer.js (a module) has run, a moment after the frame or page exists.
+const codesOrError = (where: Page | Frame, n: number) => where.evaluate((k) => { const v = (window as unknown as Partial<ViewerWindow>).viewer; return v ? v.codes > k || v.error : false; }, n);
 
 async function measure(system: string, codec: string, w: number, h: number, viewers: number, pages: Page[]): Promise<Row> {
   const launched = system === 'holots'
@@ -125,17 +132,26 @@ async function measureLoop(page: Page): Promise<Row> {
     const ok = await waitFor('time codes back from holots', () => codesOrError(viewer, 20), 60_000);
     if (ok !== true) throw new Error(`the embedded viewer failed: ${ok}`);
     await new Promise((r) => setTimeout(r, 1000));
-    const frames0 = (await (await fetch(`${base}whep`)).json()).stream.framesEncoded as number;
+    const counts = async () => {
+      const out = (await (await fetch(`${base}whep`)).json()).stream as { framesEncoded: number; framesIn: number };
+      const sessions = ((await (await fetch(`${base}stats`)).json()) as { sessions: { framesDecoded: number }[] }).sessions;
+      return { encoded: out.framesEncoded, rendered: out.framesIn, decoded: sessions.reduce((n, x) => n + x.framesDecoded, 0) };
+    };
+    const c0 = await counts();
+    const frames0 = c0.encoded;
     const cpu0 = processCpuMs(launched.proc.pid!);
     const lat0 = await viewer.evaluate(() => (window as unknown as ViewerWindow).viewer.latencies.length);
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const cpuMs = processCpuMs(launched.proc.pid!) - cpu0;
     const elapsed = performance.now() - t0;
-    const frames = (await (await fetch(`${base}whep`)).json()).stream.framesEncoded - frames0;
+    const c1 = await counts();
+    const frames = c1.encoded - frames0;
+    const perSecond = (n: number) => n / (elapsed / 1000);
+    const stages = { decodedFps: perSecond(c1.decoded - c0.decoded), renderedFps: perSecond(c1.rendered - c0.rendered), encodedFps: perSecond(frames) };
     const lat: number[] = (await viewer.evaluate(() => (window as unknown as ViewerWindow).viewer.latencies)).slice(lat0);
     await page.click('#stop').catch(() => {});
-    return { system: 'holots loop (camera -> app --view -> page)', codec: 'H264', size: '1280x720', viewers: 1, p50: quant(lat, 0.5), p95: quant(lat, 0.95), fps: lat.length / (elapsed / 1000), cpuMsPerFrame: cpuMs / Math.max(1, frames), cpuPct: (cpuMs / elapsed) * 100, frames };
+    return { system: 'holots loop (camera -> app --view -> page)', codec: 'H264', size: '1280x720', viewers: 1, p50: quant(lat, 0.5), p95: quant(lat, 0.95), fps: lat.length / (elapsed / 1000), cpuMsPerFrame: cpuMs / Math.max(1, frames), cpuPct: (cpuMs / elapsed) * 100, frames, stages };
   } finally {
     await stopProcess(launched.proc);
   }
@@ -166,14 +182,14 @@ const attempt = async (what: string, run: () => Promise<Row>) => {
   }
 };
 try {
-  for (const [w, h] of SIZES) {
+  for (const [w, h] of LOOP_ONLY ? [] : SIZES) {
     for (const codec of ['H264', 'VP8']) {
       // Alternate which system goes first, so neither always meets a machine the other just warmed.
       const systems = noAiortc ? ['holots'] : (rows.length / 2) % 2 ? ['aiortc', 'holots'] : ['holots', 'aiortc'];
       for (const system of systems) await attempt(`${system} ${codec} ${w}x${h}`, () => measure(system, codec, w, h, 1, pages));
     }
   }
-  await attempt('holots H264 1280x720, 10 viewers', () => measure('holots', 'H264', 1280, 720, 10, pages));
+  if (!LOOP_ONLY) await attempt('holots H264 1280x720, 10 viewers', () => measure('holots', 'H264', 1280, 720, 10, pages));
   await attempt('the loop camera -> holots -> browser', () => measureLoop(pages[0]));
 } finally {
   await browser.close();
@@ -200,7 +216,7 @@ const goals = [
   h264 && aiortcH264 ? `- sender CPU per frame, 720p H264: holots ${f(h264.cpuMsPerFrame, 2)} ms, aiortc ${f(aiortcH264.cpuMsPerFrame, 2)} ms = ${f(h264.cpuMsPerFrame / aiortcH264.cpuMsPerFrame, 2)}x (goal <= 0.5x: ${goal(h264.cpuMsPerFrame / aiortcH264.cpuMsPerFrame <= 0.5)}).` : '',
   // Per frame sent: a starved sender (a loaded machine) sends fewer frames, and per second would flatter it.
   one && ten ? `- 10 viewers of one 720p H264 stream: ${f(ten.cpuMsPerFrame / one.cpuMsPerFrame, 2)}x the sender CPU per frame of 1 viewer (goal <= 1.5x: ${goal(ten.cpuMsPerFrame / one.cpuMsPerFrame <= 1.5)}; one encoder either way; per second ${f(ten.cpuPct / one.cpuPct, 2)}x).` : '',
-  loop ? `- the loop camera -> holots -> browser at 720p: p50 ${f(loop.p50)} ms, p95 ${f(loop.p95)} ms at ${f(loop.fps)} fps (goal p50 <= 40 ms: ${goal(loop.p50 <= 40)}).` : '',
+  loop ? `- the loop camera -> holots -> browser at 720p: p50 ${f(loop.p50)} ms, p95 ${f(loop.p95)} ms at ${f(loop.fps)} fps (goal p50 <= 40 ms: ${goal(loop.p50 <= 40)}); in the app, per second: ${f(loop.stages!.decodedFps)} pictures decoded from the page, ${f(loop.stages!.renderedFps)} rendered and handed to WebRTCServerOp, ${f(loop.stages!.encodedFps)} encoded back.` : '',
 ].filter(Boolean);
 const md = [
   `Frame handed to the sender -> presented in Chromium (time code read in the viewer page), ${seconds} s per row${QUICK ? ' (--quick: 720p only)' : ''}, one viewer unless said; sender CPU is the sender process only (/proc), source included (holots: a test pattern with noise and a time code in yuv420p; aiortc: the same drawn with numpy, then converted to RGB as holohub does). The loop row is \`holots run apps/webrtc_video_client/app.yaml --view\` headless: the page's camera (a canvas time code over moving noise, H264) -> WebRTCClientOp -> HolovizOp -> WebRTCServerOp -> the page's embedded viewer; its CPU is the whole app's per frame sent back. Load average at start: ${load.map((l) => l.toFixed(1)).join(' ')} (ratios within this run are what count).`,
