@@ -109,12 +109,8 @@ export function makeFrameSink(opts: { onFrame?: (frame: VideoFrame, meta: Record
   return { op, samples, last };
 }
 
-/** The page the tests and the bench load: camera or canvas time code -> RTCPeerConnection, signaling bridged to Node. */
-export const SENDER_PAGE = String.raw`<!doctype html><meta charset="utf-8"><title>holots webrtc sender</title><body>
-<canvas id="c" style="display:none"></canvas>
-<script>
-window.sessions = {};
-const BITS = ${TIME_CODE_BITS}, BLOCK_ROWS = 1;
+/** Page script: drawTimeCode(ctx, w, h) and drawMotion(ctx, w, h), the canvas source of SENDER_PAGE and of timeCodeCamera. */
+const CANVAS_DRAWING = String.raw`const BITS = ${TIME_CODE_BITS};
 // Time code: Date.now() as TIME_CODE_BITS black/white blocks across the top of the picture (read back from luma).
 function drawTimeCode(ctx, w, h) {
   const t = Date.now();
@@ -142,6 +138,32 @@ function drawMotion(ctx, w, h) {
   ctx.drawImage(noise, dx, dy, w - dx, h - top, 0, top, w - dx, h - top);
   ctx.fillStyle = '#808080'; ctx.fillRect((w >> 1) - (w >> 4), (h >> 1) - (h >> 4), w >> 3, h >> 3);
 }
+`;
+
+/**
+ * A page init script (playwright's addInitScript) that makes getUserMedia return a canvas drawing the time
+ * code over moving noise at `width`x`height`, 30 fps: any page (the app's own) then streams a picture whose
+ * age can be read back wherever it ends up (viewer.js reads the same code).
+ */
+export function timeCodeCamera(width: number, height: number): string {
+  return `(() => {
+${CANVAS_DRAWING}
+  navigator.mediaDevices.getUserMedia = async () => {
+    const c = document.createElement('canvas'); c.width = ${width}; c.height = ${height};
+    const ctx = c.getContext('2d');
+    // rAF is throttled in headless pages; a timer at 60 Hz keeps the canvas fresh for captureStream(30).
+    setInterval(() => { drawTimeCode(ctx, c.width, c.height); drawMotion(ctx, c.width, c.height); }, 1000 / 60);
+    return c.captureStream(30);
+  };
+})();`;
+}
+
+/** The page the tests and the bench load: camera or canvas time code -> RTCPeerConnection, signaling bridged to Node. */
+export const SENDER_PAGE = String.raw`<!doctype html><meta charset="utf-8"><title>holots webrtc sender</title><body>
+<canvas id="c" style="display:none"></canvas>
+<script>
+window.sessions = {};
+${CANVAS_DRAWING}
 async function source(opts) {
   if (opts.source !== 'timecode') {
     return navigator.mediaDevices.getUserMedia({ video: { width: { exact: opts.width }, height: { exact: opts.height } } });

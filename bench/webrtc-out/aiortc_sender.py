@@ -76,6 +76,11 @@ async def delete(request):
     return web.Response(status=200)
 
 
+async def config(request):
+    # The viewer page asks for its RTCPeerConnection configuration first; loopback needs no ICE servers.
+    return web.json_response({'iceServers': []})
+
+
 async def stat(request):
     return web.json_response({'stream': {'framesEncoded': stats['frames']}, 'viewers': [{} for _ in pcs]})
 
@@ -84,6 +89,7 @@ async def main():
     app = web.Application()
     app.router.add_post('/whep', whep)
     app.router.add_get('/whep', stat)
+    app.router.add_get('/whep/config', config)
     app.router.add_delete('/whep/{id}', delete)
     app.router.add_static('/', PAGE)
     runner = web.AppRunner(app)

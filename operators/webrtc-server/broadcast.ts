@@ -18,6 +18,8 @@ export interface BroadcastStats {
   encoders: number;
   /** Times an encoder was opened (first viewer, a new picture size, a VP8 rate change). */
   encoderOpens: number;
+  /** Pictures and encoded frames that reached the stream, watched or not (a page can tell a stream is fed). */
+  framesIn: number;
   framesEncoded: number;
   framesForwarded: number;
   /** Frames that arrived while no viewer was connected: dropped without encoding. */
@@ -51,7 +53,7 @@ export class Broadcast {
   constructor(readonly options: BroadcastOptions, private readonly viewers: () => Iterable<Viewer>) {
     this.packetizer = options.codec === 'H264' ? new H264Packetizer({ inputFormat: 'annexb' }) : new Vp8Packetizer();
     this.stats = {
-      codec: options.codec, encoders: 0, encoderOpens: 0, framesEncoded: 0, framesForwarded: 0, framesUnwatched: 0, keyframesSent: 0,
+      codec: options.codec, encoders: 0, encoderOpens: 0, framesIn: 0, framesEncoded: 0, framesForwarded: 0, framesUnwatched: 0, keyframesSent: 0,
       bitrateBps: options.maxBitrateBps, width: 0, height: 0, encodeMsMean: 0,
     };
   }
@@ -77,6 +79,7 @@ export class Broadcast {
 
   /** Encodes a picture and sends it to every connected viewer; nothing at all when nobody watches. */
   async encode(frame: VideoFrame): Promise<void> {
+    this.stats.framesIn++;
     const viewers = this.connectedViewers();
     if (viewers.length === 0) { this.stats.framesUnwatched++; this.closeEncoder(); return; }
     const encoder = this.encoderFor(frame, viewers);
@@ -99,6 +102,7 @@ export class Broadcast {
    */
   forward(frame: EncodedFrame): void {
     if (frame.codec !== this.options.codec) throw new Error(`an encoded ${frame.codec} frame reached a ${this.options.codec} stream (set codec: ${frame.codec})`);
+    this.stats.framesIn++;
     if (!this.watched()) { this.stats.framesUnwatched++; return; }
     this.keyframeWanted = false;
     this.stats.framesForwarded++;

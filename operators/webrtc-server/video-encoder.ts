@@ -1,4 +1,4 @@
-import { Codec, CodecContext, Frame, Log, Packet, Rational, SoftwareScaleContext } from 'node-av';
+import { Codec, CodecContext, FFmpegError, Frame, Log, Packet, Rational, SoftwareScaleContext } from 'node-av';
 import {
   AV_LOG_WARNING, AV_PICTURE_TYPE_I, AV_PICTURE_TYPE_NONE, AV_PIX_FMT_NV12, AV_PIX_FMT_RGBA, AV_PIX_FMT_YUV420P, AVERROR_EAGAIN, AVERROR_EOF,
   SWS_BILINEAR, type AVPixelFormat, type FFEncoderCodec,
@@ -75,7 +75,7 @@ export class VideoEncoder {
     const ret = ctx.open2Sync(codec, null);
     if (ret < 0) {
       ctx.freeContext();
-      throw new EncoderError(this.name, `cannot open it for ${width}x${height} (error ${ret})`);
+      throw new EncoderError(this.name, `cannot open it for ${width}x${height}: ${FFmpegError.strerror(ret)}`);
     }
     this.frame.alloc();
     this.frame.format = AV_PIX_FMT_YUV420P;
@@ -119,17 +119,17 @@ export class VideoEncoder {
     const planes = input.planes.map((p) => Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength));
     const scaled = await this.scaler.scale(planes, input.planes.map((p) => p.stride), 0, input.height, frame.data!, frame.linesize);
     if (this.closed) return [];
-    if (scaled < 0) throw new EncoderError(this.name, `colour conversion from ${input.format} failed (error ${scaled})`);
+    if (scaled < 0) throw new EncoderError(this.name, `colour conversion from ${input.format} failed: ${FFmpegError.strerror(scaled)}`);
     frame.pts = BigInt(this.index++);
     frame.pictType = keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
     const sent = await this.ctx.sendFrame(frame);
     if (this.closed) return [];
-    if (sent < 0 && sent !== AVERROR_EAGAIN) throw new EncoderError(this.name, `sendFrame returned error ${sent}`);
+    if (sent < 0 && sent !== AVERROR_EAGAIN) throw new EncoderError(this.name, `sending a frame: ${FFmpegError.strerror(sent)}`);
     const out: EncodedUnit[] = [];
     for (;;) {
       const r = this.ctx.receivePacketSync(this.packet);
       if (r === AVERROR_EAGAIN || r === AVERROR_EOF) break;
-      if (r < 0) throw new EncoderError(this.name, `receivePacket returned error ${r}`);
+      if (r < 0) throw new EncoderError(this.name, `receiving a packet: ${FFmpegError.strerror(r)}`);
       out.push({ data: Buffer.from(this.packet.data!), keyframe: this.packet.isKeyframe });
       this.packet.unref();
     }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PNG } from 'pngjs';
+import type { Page } from 'playwright-core';
 import { parse, stringify } from 'yaml';
 import { XInput } from '../holoviz/x-input.ts';
 import { startXvfb, type Xvfb } from '../../testkit/xvfb.ts';
@@ -62,9 +63,30 @@ async function countSettles(dir: string, forMs: number): Promise<number> {
   return after;
 }
 
+/** 64x48 RGBA of what a <video> shows now, drawn in the page. */
+function grabVideo(page: Page, frameSelector: string | null, videoId: string): Promise<number[]> {
+  return page.evaluate(([sel, id]) => {
+    const doc = sel ? (document.querySelector(sel) as HTMLIFrameElement).contentDocument! : document;
+    const video = doc.getElementById(id) as HTMLVideoElement;
+    const c = document.createElement('canvas');
+    c.width = 64;
+    c.height = 48;
+    const g = c.getContext('2d', { willReadFrequently: true })!;
+    g.drawImage(video, 0, 0, 64, 48);
+    return Array.from(g.getImageData(0, 0, 64, 48).data);
+  }, [frameSelector, videoId] as const);
+}
+
+interface EmbeddedViewer { frames: number; error: string | null }
+const embeddedViewer = (page: Page) => page.evaluate(() => {
+  const w = (document.getElementById('view') as HTMLIFrameElement).contentWindow as unknown as { viewer?: EmbeddedViewer } | null;
+  return w?.viewer ? { frames: w.viewer.frames, error: w.viewer.error } : null;
+});
+
 describe('webrtc_video_client through the CLI', () => {
   let browser: Browser;
-  before(async () => { browser = await launchChromium(); });
+  // The embedded WHEP viewer gathers no camera permission of its own: without this its host candidates hide behind mDNS.
+  before(async () => { browser = await launchChromium(['--disable-features=WebRtcHideLocalIpsWithMdns']); });
   after(async () => { await browser?.close(); });
 
   test('headless: Start shows the camera in the rendered output, Stop stops, Start resumes; exit 0 frees the port', async () => {
@@ -112,6 +134,55 @@ describe('webrtc_video_client through the CLI', () => {
     } finally {
       await app?.stop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('headless --view: the camera goes through holots and the rendered picture plays back in the same page', async () => {
+    const port = await freePort();
+    const env = { ...process.env };
+    delete env.DISPLAY;
+    delete env.WAYLAND_DISPLAY;
+    let app: AppProcess | null = null;
+    try {
+      app = runHolots(['run', APP, '--host', '127.0.0.1', '--port', String(port), '--view', '--set', 'holoviz.width=640', '--set', 'holoviz.height=480'], env);
+      const [, url] = await app.waitForOutput(/open (http:\/\/127\.0\.0\.1:\d+\/)/);
+      await app.waitForOutput(/no display .*rendering headless/i, 15_000);
+      const page = await browser.context.newPage();
+      await startStreaming(page, url, '640x480', 'VP8/90000');
+      await page.waitForSelector('#view-panel:not([hidden])', { timeout: 30_000 });
+      const played = await waitFor('the picture back from holots playing in the page', async () => {
+        const v = await embeddedViewer(page);
+        if (v?.error) throw new Error(`the embedded viewer failed: ${v.error}`);
+        return v && v.frames >= 15 ? v : null;
+      }, 30_000, 200);
+      assert.ok(played.frames >= 15);
+
+      // The picture, not just frames: what came back is the camera (a different instant of the same scene).
+      const camera = await grabVideo(page, null, 'preview');
+      const back = await grabVideo(page, '#view', 'remote');
+      const s = spread(Uint8Array.from(back));
+      assert.ok(s.std > 15, `the played-back picture is not blank (mean ${s.mean.toFixed(1)}, std ${s.std.toFixed(1)})`);
+      const diff = meanAbsDiff(Uint8Array.from(back), Uint8Array.from(camera));
+      assert.ok(diff < 20, `the played-back picture matches the camera (mean abs diff ${diff.toFixed(2)})`);
+      const size = await page.evaluate(() => {
+        const v = (document.getElementById('view') as HTMLIFrameElement).contentDocument!.getElementById('remote') as HTMLVideoElement;
+        return `${v.videoWidth}x${v.videoHeight}`;
+      });
+      assert.equal(size, '640x480', 'HolovizOp\'s picture, at its size');
+      const playback = await (await fetch(new URL('whep', url))).json() as { stream: { encoders: number; codec: string }; viewers: unknown[] };
+      assert.equal(playback.stream.codec, 'H264');
+      assert.equal(playback.stream.encoders, 1);
+      assert.equal(playback.viewers.length, 1);
+
+      // Stop ends both directions: the panel goes, and its viewer leaves the server (DELETE as the frame empties).
+      await page.click('#stop');
+      await waitPageState(page, 'idle');
+      assert.equal(await page.isHidden('#view-panel'), true);
+      await waitFor('the embedded viewer to leave', async () => ((await (await fetch(new URL('whep', url))).json()) as { viewers: unknown[] }).viewers.length === 0, 15_000, 250);
+      await page.close();
+      assert.equal(await app.stop(), 0, app.stderr);
+    } finally {
+      await app?.stop();
     }
   });
 

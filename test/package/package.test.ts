@@ -121,7 +121,7 @@ describe('the installed package', { concurrency: true }, () => {
     assert.match(r.stderr, /print: received 25 \(5 so far\)/);
     const seed = await holots(dir, 'validate', 'node_modules/holots/apps/webrtc_video_client/app.yaml');
     assert.equal(seed.code, 0, seed.stderr);
-    assert.match(seed.stdout, /ok \(4 operators/);
+    assert.match(seed.stdout, /ok \(5 operators/);
   });
 
   test("an operator in a folder where holots is not installed gets holots's advice, not Node's error", async () => {

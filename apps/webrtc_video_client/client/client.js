@@ -15,6 +15,8 @@ const ui = {
   frameRate: $('frame-rate'),
   maxBitrate: $('max-bitrate'),
   preview: $('preview'),
+  viewPanel: $('view-panel'),
+  view: $('view'),
   message: $('message'),
   status: $('status'),
   stat: {
@@ -252,7 +254,7 @@ async function start() {
     setState('error', 'The camera is not available on this page.');
     return;
   }
-  const s = { pc: null, stream: null, id: null, timer: null, heartbeat: null, candidates: [], sending: Promise.resolve(), closed: false, lastBytes: null, checking: false };
+  const s = { pc: null, stream: null, id: null, timer: null, heartbeat: null, candidates: [], sending: Promise.resolve(), closed: false, lastBytes: null, checking: false, view: 'unknown' };
   session = s;
   setState('connecting', 'Opening the camera…');
   s.heartbeat = setInterval(() => checkServer(s), 1000);
@@ -292,7 +294,10 @@ async function start() {
     ui.stat.session.textContent = s.id;
     await s.pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
     flushCandidates(s);
-    s.timer = setInterval(() => updateStats(s), 1000);
+    s.timer = setInterval(() => {
+      updateStats(s);
+      lookForView(s);
+    }, 1000);
   } catch (err) {
     if (s.closed) return;
     fail(s, err);
@@ -373,6 +378,7 @@ function endSession(s) {
   if (session === s) {
     session = null;
     ui.preview.srcObject = null;
+    hideView();
   }
 }
 
@@ -392,6 +398,42 @@ async function stop() {
   setState('idle', 'Stopped. Press Start to stream again.');
   resetStats();
   if (id) await closeSession(s, id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The picture the app sends back (webrtc_video_client --view: HolovizOp -> WebRTCServerOp -> WHEP)
+
+/**
+ * Shows the app's picture under the camera once one is on its way: GET /whep answers with a stream whose
+ * pictures are arriving (framesIn > 0). Asked once a second, one request at a time, until then. An app
+ * without a WebRTC sender answers 404 or, after its reply timeout, 504: the page stops asking.
+ */
+async function lookForView(s) {
+  if (s.view !== 'unknown' || s.closed) return;
+  s.view = 'asking';
+  try {
+    const playback = await api('/whep');
+    if (s.closed || s !== session) return;
+    if (playback && playback.stream && playback.stream.framesIn > 0) {
+      s.view = 'shown';
+      showView();
+      return;
+    }
+    s.view = 'unknown';
+  } catch (err) {
+    s.view = err instanceof ServerError && (err.status === 404 || err.status === 504) ? 'none' : 'unknown';
+  }
+}
+
+/** The WHEP viewer page, embedded: it starts at once and DELETEs its viewer when the frame is emptied. */
+function showView() {
+  ui.view.src = `viewer.html?embed${token ? `#token=${encodeURIComponent(token)}` : ''}`;
+  ui.viewPanel.hidden = false;
+}
+
+function hideView() {
+  ui.viewPanel.hidden = true;
+  ui.view.src = 'about:blank';
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -50,11 +50,19 @@ async function start() {
     if (document.body.dataset.state !== 'connecting') return; // stopped meanwhile
     pc = new RTCPeerConnection({ iceServers: iceServers || [] });
     pc.addTransceiver('video', { direction: 'recvonly' });
-    pc.ontrack = (e) => { $('remote').srcObject = e.streams[0] || new MediaStream([e.track]); };
+    pc.ontrack = (e) => {
+      const video = $('remote');
+      video.srcObject = e.streams[0] || new MediaStream([e.track]);
+      // autoplay alone leaves the video paused inside a frame that has had no click (the webcam page's panel).
+      video.play().catch((err) => { if (err.name !== 'AbortError') showError(`the browser would not play the stream: ${err.message}`); });
+    };
     pc.onconnectionstatechange = () => {
       if (!pc) return;
       if (pc.connectionState === 'failed') showError('the connection failed (is the server still running?)');
-      if (pc.connectionState === 'disconnected') setState('connecting', 'Connection interrupted, waiting...');
+      if (pc.connectionState === 'disconnected') {
+        setState('connecting', 'Connection interrupted, waiting...');
+        checkServer();
+      }
       if (pc.connectionState === 'connected' && document.body.dataset.state !== 'playing') setState('playing', 'Connected, waiting for pictures...');
     };
     await pc.setLocalDescription(await pc.createOffer());
@@ -64,6 +72,9 @@ async function start() {
     resource = new URL(res.headers.get('Location'), new URL(endpoint, location.href)).href;
     window.viewer.answer = await res.text();
     await pc.setRemoteDescription({ type: 'answer', sdp: window.viewer.answer });
+    // The server closing its side (it stopped, or its encoder failed) ends DTLS at once; ICE would take seconds.
+    const dtls = pc.getReceivers()[0] && pc.getReceivers()[0].transport;
+    if (dtls) dtls.addEventListener('statechange', () => { if (pc && dtls.state === 'closed') ended('the server ended the stream'); });
     statsTimer = setInterval(updateStats, 1000);
     watchFrames();
   } catch (err) {
@@ -89,6 +100,23 @@ function gathered(peer, ms) {
   });
 }
 
+/** The stream is over for good: say why and let go of the connection (nothing left to DELETE). */
+function ended(why) {
+  resource = null;
+  void teardown();
+  showError(why);
+}
+
+/** An interrupted connection: is the server still there? (GET /health, which the web server answers alone.) */
+async function checkServer() {
+  try {
+    const res = await fetch('health', { signal: AbortSignal.timeout(1500) });
+    if (res.status === 503) ended('the server is stopping');
+  } catch (err) {
+    if (pc) ended(`the server is gone (${err.message}); the stream ended`);
+  }
+}
+
 async function teardown() {
   clearInterval(statsTimer);
   statsTimer = null;
@@ -96,7 +124,8 @@ async function teardown() {
   if (resource) {
     const url = resource;
     resource = null;
-    await fetch(url, { method: 'DELETE', headers: token ? { Authorization: `Bearer ${token}` } : {} }).catch(() => {});
+    // keepalive: the DELETE outlives a page (or an emptied frame) that is going away.
+    await fetch(url, { method: 'DELETE', keepalive: true, headers: token ? { Authorization: `Bearer ${token}` } : {} }).catch(() => {});
   }
   if (pc) { pc.close(); pc = null; }
   $('remote').srcObject = null;
@@ -139,7 +168,7 @@ function watchFrames() {
     if (!pc) return;
     const now = performance.timeOrigin + performance.now();
     window.viewer.frames++;
-    if (document.body.dataset.state !== 'playing') setState('playing', 'Playing.');
+    if (window.viewer.frames === 1 || document.body.dataset.state !== 'playing') setState('playing', 'Playing.');
     const h = video.videoHeight;
     if (h > 0) {
       g.drawImage(video, 0, 0, video.videoWidth - (video.videoWidth % TIME_CODE_BITS), h / 8, 0, 0, canvas.width, canvas.height);
@@ -182,3 +211,8 @@ $('stop').addEventListener('click', stop);
 window.addEventListener('pagehide', () => { void teardown(); });
 sceneControls();
 setState('idle', 'Idle. Press Start to watch the stream.');
+// ?embed: inside another page (the webcam page's "Back from holots" panel): no header, and it plays at once.
+if (params.has('embed')) {
+  document.body.classList.add('embed');
+  void start();
+}
