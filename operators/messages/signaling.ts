@@ -36,6 +36,15 @@ export interface SessionStats {
   [extra: string]: unknown;
 }
 
+/** A session that ended lately, and why (e.g. `closed by the peer`, `session worker 2 died: ...`). */
+export interface EndedSession {
+  id: string;
+  reason: string;
+  /** ISO time it ended. */
+  endedAt: string;
+  [extra: string]: unknown;
+}
+
 /** What a sender reports on the playback side: its one stream (encoder, counts) and each viewer. */
 export interface PlaybackStats {
   stream: Record<string, unknown>;
@@ -43,7 +52,13 @@ export interface PlaybackStats {
 }
 
 export type SignalingReply =
-  | { ok: true; sessionId?: string; sdp?: string; stats?: SessionStats[]; playback?: PlaybackStats; configuration?: PeerConfiguration }
+  | {
+    ok: true; sessionId?: string; sdp?: string; stats?: SessionStats[]; playback?: PlaybackStats; configuration?: PeerConfiguration;
+    /** With stats: the sessions that ended lately, newest last. */
+    ended?: EndedSession[];
+    /** With stats: the receiver's session worker threads (none when sessions run on the operator's thread). */
+    sessionWorkers?: Record<string, unknown>[];
+  }
   /** `status` is the HTTP-like status the caller should answer with (400 bad offer, 404 unknown session, 429 too many). */
   | { ok: false; status: number; error: string };
 
@@ -53,9 +68,11 @@ export const SignalingSchema = z.custom<SignalingRequest>(
 );
 
 const SessionStatsSchema = z.object({ id: z.string() }).passthrough();
+const EndedSessionSchema = z.object({ id: z.string(), reason: z.string(), endedAt: z.string() }).passthrough();
 
 export const SignalingReplySchema = z.union([
-  z.object({ ok: z.literal(true), sessionId: z.string().optional(), sdp: z.string().optional(), stats: z.array(SessionStatsSchema).optional(), configuration: PeerConfigurationSchema.optional() }),
+  z.object({ ok: z.literal(true), sessionId: z.string().optional(), sdp: z.string().optional(), stats: z.array(SessionStatsSchema).optional(), configuration: PeerConfigurationSchema.optional(),
+    ended: z.array(EndedSessionSchema).optional(), sessionWorkers: z.array(z.object({}).passthrough()).optional() }),
   z.object({ ok: z.literal(false), status: z.number().int().min(400).max(599), error: z.string() }),
 ]) as unknown as z.ZodType<SignalingReply>;
 
@@ -77,6 +94,8 @@ const signalingReplies: ReplyChannel<SignalingRequest, SignalingReply> = {
   merge: (replies) => ({
     ok: true,
     stats: replies.flatMap(({ instance, reply }) => (reply.ok ? (reply.stats ?? []).map((s) => ({ ...s, worker: instance })) : [])),
+    ended: replies.flatMap(({ instance, reply }) => (reply.ok ? (reply.ended ?? []).map((s) => ({ ...s, worker: instance })) : [])),
+    sessionWorkers: replies.flatMap(({ instance, reply }) => (reply.ok ? (reply.sessionWorkers ?? []).map((s) => ({ ...s, worker: instance })) : [])),
   }),
 };
 

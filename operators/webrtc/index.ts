@@ -1,12 +1,15 @@
 export { WebRTCClientOp } from './webrtc-client-op.ts';
-export { WebRTCClientParams } from './params.ts';
+export { WebRTCClientParams, sessionWorkerCount } from './params.ts';
+export { LocalSessions } from './local-sessions.ts';
+export type { SessionHost, SessionEvents, SessionWorkerStats } from './session-host.ts';
+export { WorkerSessions, runningSessionWorkerHosts } from './session-workers/worker-sessions.ts';
 export { SignalingError } from '../messages/index.ts';
 export { WebRTCSession, sessionOptionsFrom, type SessionOptions, type PictureMeta } from './session.ts';
 export { DecodePipeline, newCounters, type PictureDecoder, type PipelineCounters } from './decode-pipeline.ts';
 export { KeyframeRequester } from './keyframe-requester.ts';
 export { RECEIVE_TUNING } from './tuning.ts';
 export { FrameAssembler, seqDiff, type EncodedFrame, type AssemblerStats } from './frame-assembler.ts';
-export { VideoDecoder, DecodeError, RING_SIZE, type OutputFormat } from './video-decoder.ts';
+export { VideoDecoder, DecodeError, RING_SIZE, openDecoders, type OutputFormat } from './video-decoder.ts';
 export { CODECS, CODEC_NAMES, codecsForOffer, answerCodecs, type CodecName, type CodecInfo } from './codecs.ts';
 export { parseTrickleFragment } from '../messages/trickle-fragment.ts';
 export { offerProblem, parseOffer, OFFER_LIMITS, type ParsedOffer, type OfferedCodec } from './offer.ts';

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { IceServerSchema } from '../messages/index.ts';
 import { CODEC_NAMES } from './codecs.ts';
@@ -18,8 +19,15 @@ export const WebRTCClientParams = z.object({
   reorder_window_ms: z.number().nonnegative().default(50).describe('how long a sequence gap waits for a late or retransmitted packet'),
   connect_timeout_ms: z.number().int().positive().default(15_000).describe('how long a session may take to connect after its answer before it ends (frees its max_sessions place)'),
   disconnect_grace_ms: z.number().nonnegative().default(3000).describe('how long ICE may stay disconnected before the session ends'),
+  session_workers: z.union([z.literal('auto'), z.number().int().min(0).max(64)]).default(0)
+    .describe('worker threads that hold the sessions (peer connection, socket, assembler, decoder each on one thread); 0: every session on the operator\'s thread, for small machines; \'auto\': one per core but one (at least 1), the operator\'s thread keeping the graph'),
   status_line: z.boolean().default(false).describe('print a live status line (sessions, fps, resolution, codec, drops) on stderr'),
   status_interval_ms: z.number().int().min(100).default(1000).describe('how often the status line refreshes'),
 }).strict();
 
 export type WebRTCClientParams = z.output<typeof WebRTCClientParams>;
+
+/** How many session workers `session_workers` asks for on this machine ('auto': one per core but one, at least one). */
+export function sessionWorkerCount(value: WebRTCClientParams['session_workers']): number {
+  return value === 'auto' ? Math.max(1, availableParallelism() - 1) : value;
+}

@@ -69,7 +69,6 @@ export class WebRTCSession {
   readonly createdAt = performance.now();
   state = 'new';
   codec: CodecInfo | null = null;
-  superseded = 0;
   /** Size of the latest picture (0 before the first). */
   get width(): number { return this.counters.width; }
   get height(): number { return this.counters.height; }
@@ -257,7 +256,6 @@ export class WebRTCSession {
       decodeMsMean: c.framesDecoded ? c.decodeMsTotal / c.framesDecoded : 0,
       decodeQueue: this.pipeline?.queued ?? 0,
       framesDroppedBehind: c.framesDroppedBehind,
-      superseded: this.superseded,
       firstFrameMs: c.firstPictureAt ? c.firstPictureAt - this.createdAt : null,
     };
   }

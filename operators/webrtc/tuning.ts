@@ -22,6 +22,8 @@ export const RECEIVE_TUNING = {
   keyframeMaxIntervalMs: 4000,
   /** Requests older than this no longer lengthen the interval: a stream that stayed healthy starts fresh. */
   keyframeBackoffMemoryMs: 10_000,
+  /** How many ended sessions (id and reason) /stats keeps. */
+  endedSessionsKept: 32,
   /** The window of the fps figure in /stats. */
   fpsWindowMs: 1000,
 } as const;

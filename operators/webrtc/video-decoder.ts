@@ -34,6 +34,10 @@ type Bytes = VideoFrame['planes'][number]['data'];
 /** node-av's Buffers are typed over ArrayBufferLike; VideoFrame's schema wants plain Uint8Array. */
 const bytes = (b: Uint8Array): Bytes => b as Bytes;
 
+/** Decoders open on this thread (each thread loads its own copy of this module): leak checks read it. */
+let openCount = 0;
+export const openDecoders = (): number => openCount;
+
 /** Keeps each node-av Frame alive while a VideoFrame made from its memory is reachable. */
 const backing = new WeakMap<VideoFrame, Frame>();
 
@@ -68,6 +72,7 @@ export class VideoDecoder {
     this.ctx.flags = (this.ctx.flags | AV_CODEC_FLAG_LOW_DELAY) as typeof this.ctx.flags;
     const ret = this.ctx.open2Sync(c, null);
     if (ret < 0) throw new DecodeError(codec.name, ret, `cannot open the ${codec.decoder} decoder (error ${ret})`);
+    openCount++;
     this.packet.alloc();
     for (let i = 0; i < RING_SIZE; i++) {
       const f = new Frame();
@@ -187,6 +192,7 @@ export class VideoDecoder {
     if (this.closed) return;
     this.closed = true;
     await this.busy;
+    openCount--;
     this.ctx.freeContext();
     this.packet.free();
     this.scaler?.freeContext();
