@@ -5,7 +5,7 @@
  * compute (wall clock, same machine); CPU per frame of each process from /proc (sender, receiver,
  * nats-server), never the harness. Then how sessions scale: N WHIP publishers of a 720p30 H264 stream
  * into the split seed app with 1 and with 2 ingest workers (bench/fragments/sessions.ts).
- * Writes bench/results/fragments.{json,md}.
+ * Writes bench/results/fragments.{json,md} (a full run only: a partial one prints its table).
  *   node --import tsx bench/fragments.bench.ts [--quick] [--flows-only | --sessions-only]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -148,12 +148,12 @@ const body = rows.map((r) => {
     r.droppedToFlowControl !== undefined ? String(r.droppedToFlowControl) : '',
   ];
 });
-const sHead = ['ingest workers', 'streams (connected)', 'held per worker', 'fps per stream: min / mean', 'CPU per worker, % of a core', 'worker CPU per stream', 'vs 1 worker: CPU per stream'];
+const sHead = ['ingest workers', 'streams (connected, retried)', 'held per worker', 'fps sent per stream', 'fps decoded per stream: min / mean', 'CPU per worker, % of a core', 'worker CPU per stream', 'vs 1 worker: CPU per stream'];
 const sBody = sessionRows.map((r) => {
   const perStream = (x: SessionsRow) => Object.values(x.cpuPct).reduce((a, b) => a + b, 0) / Math.max(1, x.connected);
   const one = sessionRows.find((o) => o.workers === 1 && o.streams === r.streams);
   return [
-    String(r.workers), `${r.streams} (${r.connected})`, Object.entries(r.held).map(([k, v]) => `${k}: ${v}`).join(', '),
+    String(r.workers), `${r.streams} (${r.connected}, ${r.retried})`, Object.entries(r.held).map(([k, v]) => `${k}: ${v}`).join(', '), r.sentFps.toFixed(1),
     r.fps.length ? `${Math.min(...r.fps).toFixed(1)} / ${(r.fps.reduce((a, b) => a + b, 0) / r.fps.length).toFixed(1)}` : '-',
     Object.entries(r.cpuPct).map(([k, v]) => `${k}: ${v.toFixed(0)}`).join(', '), `${perStream(r).toFixed(0)} %`,
     one ? `${(perStream(r) / perStream(one)).toFixed(2)}x` : '',
@@ -162,6 +162,8 @@ const sBody = sessionRows.map((r) => {
 if (rows.length) console.log('\n' + formatTable(head, body));
 if (sessionRows.length) console.log('\n' + formatTable(sHead, sBody));
 console.log(`load average (1/5/15 min) at the start: ${loadAtStart}, at the end: ${load}`);
+// A partial run (--flows-only, --sessions-only) prints its table but leaves the results of the last full run.
+if (!FLOWS || !SESSIONS) process.exit(0);
 writeResults('fragments', { rows, sessionRows, loadavgStart: loadAtStart, loadavg: os.loadavg() });
 const bitrate = sessionRows[0]?.bitrateKbps;
 writeMarkdown('fragments', `${rows.length ? formatMarkdownTable(head, body) : ''}

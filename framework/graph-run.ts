@@ -40,8 +40,23 @@ export class GraphRun {
   ) {
     this.tracker = options.track ? new DataFlowTracker() : null;
     this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
-    this.runQueue.idleHook = () => this.endIfNothingCanRun();
+    this.runQueue.idleHook = this.scheduleEndCheck;
   }
+
+  /**
+   * The end-of-run check, at most once per microtask turn: an Observable pushing synchronously drains
+   * the run queue once per value, and one check after the burst decides the same as one per value.
+   */
+  private endCheckScheduled = false;
+  private readonly scheduleEndCheck = (): void => {
+    if (this.endCheckScheduled || this.ended) return;
+    this.endCheckScheduled = true;
+    queueMicrotask(this.runEndCheck);
+  };
+  private readonly runEndCheck = (): void => {
+    this.endCheckScheduled = false;
+    if (!this.runQueue.busy) this.endIfNothingCanRun();
+  };
 
   /** Runs the graph to its end; rejects with the first OperatorError after everything has stopped. */
   async execute(): Promise<void> {
@@ -83,7 +98,7 @@ export class GraphRun {
       signal: this.abort.signal,
       fail: (err) => this.recordFailure(err),
       requestStop: (reason) => this.end(reason),
-      settled: () => { if (!this.runQueue.busy) this.endIfNothingCanRun(); },
+      settled: this.scheduleEndCheck,
     };
     for (const n of this.nodes) n.attach(runtime);
   }

@@ -71,6 +71,9 @@ export class OperatorNode implements Schedulable {
   readonly downstream = new Set<OperatorNode>();
 
   protected countLeft = Infinity;
+  /** What the conditions set at the start of every run (a run may use them up). */
+  private readonly initialCount: number;
+  private readonly initialDisabled: boolean;
   private periodMs = 0;
   protected nextDue = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -101,6 +104,8 @@ export class OperatorNode implements Schedulable {
       }
     }
     this.isAsync = isAsync;
+    this.initialCount = this.countLeft;
+    this.initialDisabled = this.disabled;
     this.endOfStream = def.endOfStream ? 'waiting' : 'done';
     for (const [portName, spec] of Object.entries(def.inputs)) {
       this.inputs.push({ name: portName, multi: spec.multi, gating: spec.options.condition !== 'none', connections: [] });
@@ -140,9 +145,27 @@ export class OperatorNode implements Schedulable {
 
   get type(): string { return this.def.name; }
 
-  /** Joins a new run: fresh per-run flags; ports keep their connections. */
+  /**
+   * Joins a new run: every per-run flag, counter and queue starts afresh (an application may run again
+   * after its run ended: a second run is a fresh one); ports keep their connections, taps their subscribers.
+   */
   attach(runtime: NodeRuntime): void {
     this.runtime = runtime;
+    this.queued = false;
+    this.started = false;
+    this.stopped = false;
+    this.inFlight = false;
+    this.asyncPending = false;
+    this.computeCount = 0;
+    this.pending = null;
+    this.countLeft = this.initialCount;
+    this.disabled = this.initialDisabled;
+    this.nextDue = 0;
+    this.clearTimer();
+    this.state = undefined;
+    this.metadata = EMPTY_METADATA;
+    this.trace = null;
+    for (const p of this.inputs) for (const c of p.connections) c.queue.clear();
     this.shuttingDown = false;
     this.tapsClosed = false;
     this.endOfStream = this.def.endOfStream ? 'waiting' : 'done';
@@ -258,18 +281,24 @@ export class OperatorNode implements Schedulable {
   /** True when no future event can make this operator compute (used to detect the end of a run). */
   exhausted(finished: (n: OperatorNode) => boolean): boolean {
     if (this.disabled || this.countLeft <= 0) return true;
-    const ended = (p: InputPort) => p.connections.every((c) => c.queue.empty && finished(c.from));
+    // Plain loops, no closures: this runs at every end-of-run check.
     if (this.def.anyInput) {
       // Needs just one input with messages, so it ends when all of them have ended.
-      const gated = this.inputs.filter((p) => p.gating);
-      if (gated.length > 0 && gated.every(ended)) return true;
+      let gated = 0;
+      let ended = 0;
+      for (const p of this.inputs) {
+        if (!p.gating) continue;
+        gated++;
+        if (inputEnded(p, finished)) ended++;
+      }
+      if (gated > 0 && ended === gated) return true;
     } else {
-      for (const p of this.inputs) if (p.gating && ended(p)) return true;
+      for (const p of this.inputs) if (p.gating && inputEnded(p, finished)) return true;
     }
     // Blocked for good: a gating output's queue is full and its consumer will never take from it.
     for (const p of this.outputs) {
       if (!p.gating) continue;
-      if (p.connections.some((c) => c.queue.full && finished(c.to))) return true;
+      for (const c of p.connections) if (c.queue.full && finished(c.to)) return true;
     }
     return false;
   }
@@ -438,4 +467,10 @@ export class OperatorNode implements Schedulable {
       c.to.delivered(c.targetGating);
     }
   }
+}
+
+/** An input ended: every connection into it is empty and its producer can never run again. */
+function inputEnded(p: InputPort, finished: (n: OperatorNode) => boolean): boolean {
+  for (const c of p.connections) if (!c.queue.empty || !finished(c.from)) return false;
+  return true;
 }

@@ -18,6 +18,10 @@ export interface SessionsRow {
   streams: number;
   /** Publishers whose connection was up when the window started. */
   connected: number;
+  /** Publishers that started again with a new offer, not connected after 15 s. */
+  retried: number;
+  /** Frames the publishers sent per second and stream, over the window (their process may be starved too). */
+  sentFps: number;
   /** Frames decoded per second, each stream, over the window. */
   fps: number[];
   /** Streams each worker held. */
@@ -53,11 +57,14 @@ export async function measureSessions(natsUrl: string, workers: number, streams:
     const lines = createInterface({ input: pub.stdout! });
     let bitrateKbps = 0;
     let connected = 0;
+    let retried = 0;
+    let sent = 0;
     await new Promise<void>((resolve, reject) => {
       pub.once('exit', (code) => reject(new Error(`the WHIP publishers exited (${code})`)));
       lines.on('line', (l) => {
         if (l.startsWith('{')) bitrateKbps = (JSON.parse(l) as { bitrateKbps: number }).bitrateKbps;
-        if (l.startsWith('connected')) { connected = Number(l.split(' ')[1]); resolve(); }
+        if (l.startsWith('connected')) { connected = Number(l.split(' ')[1]); retried = Number(/\((\d+) retried\)/.exec(l)?.[1] ?? 0); resolve(); }
+        if (l.startsWith('sent ')) sent = Number(l.slice(5));
       });
     });
     const stats = async (): Promise<SessionStat[]> => {
@@ -68,17 +75,19 @@ export async function measureSessions(natsUrl: string, workers: number, streams:
     const pids = Object.fromEntries(ingest.map((w, i) => [`ingest-${i + 1}`, w.proc.pid!]));
     const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpuMs(pid)]));
     const s0 = await stats();
+    const sent0 = sent;
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, windowMs));
     const s1 = await stats();
     const elapsed = performance.now() - t0;
+    const sentFps = ((sent - sent0) / Math.max(1, connected) / elapsed) * 1000;
     const cpuPct = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, ((processCpuMs(pid) - cpu0[k]) / elapsed) * 100]));
     const before = new Map(s0.map((s) => [s.id, s.framesDecoded]));
     // A session that did not connect shows as a stream at 0 fps: the row says what it really had.
     const fps = s1.map((s) => ((s.framesDecoded - (before.get(s.id) ?? 0)) / elapsed) * 1000);
     const held: Record<string, number> = Object.fromEntries(Object.keys(pids).map((k) => [k, 0]));
     for (const s of s1) held[s.worker] = (held[s.worker] ?? 0) + 1;
-    return { workers, streams, connected, fps, held, cpuPct, bitrateKbps, windowMs: elapsed };
+    return { workers, streams, connected, retried, sentFps, fps, held, cpuPct, bitrateKbps, windowMs: elapsed };
   } finally {
     publisher.proc?.kill('SIGINT');
     await Promise.all(procs.map((p) => p.stop()));

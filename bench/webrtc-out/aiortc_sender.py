@@ -1,6 +1,7 @@
 """holohub's path for bench/webrtc-out.bench.ts: aiortc + PyAV encode the same kind of frames after an RGB
 conversion (as holohub's WebRTCServerOp does), served to the same viewer page over a WHEP-shaped endpoint.
-   /usr/bin/python3 bench/webrtc-out/aiortc_sender.py <H264|VP8> <width> <height> <page_dir>
+   /usr/bin/python3 bench/webrtc-out/aiortc_sender.py <H264|VP8> <width> <height> <page_dir> <constants.js>
+(<constants.js>: what WebServerOp serves at /holots/constants.js, written out by the bench; the viewer imports it.)
 Prints 'listening <port>'. ICE on 127.0.0.1 only."""
 import asyncio, sys, time, fractions, uuid
 import numpy as np
@@ -11,7 +12,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 from aiortc.rtcrtpsender import RTCRtpSender
 
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ['127.0.0.1']
-CODEC, W, H, PAGE = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+CODEC, W, H, PAGE, CONSTANTS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 BITS = 44
 stats = {'frames': 0}
 
@@ -90,6 +91,7 @@ async def main():
     app.router.add_post('/whep', whep)
     app.router.add_get('/whep', stat)
     app.router.add_get('/whep/config', config)
+    app.router.add_get('/holots/constants.js', lambda request: web.FileResponse(CONSTANTS, headers={'Content-Type': 'text/javascript'}))
     app.router.add_delete('/whep/{id}', delete)
     app.router.add_static('/', PAGE)
     runner = web.AppRunner(app)

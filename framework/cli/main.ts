@@ -49,7 +49,7 @@ export async function main(argv: string[], options: CliOptions): Promise<number>
       'run an application from YAML; app-declared options (e.g. --port) follow the file',
       (y) => y
         .positional('app', { type: 'string', demandOption: true, describe: 'the app YAML file' })
-        .option('set', { type: 'string', array: true, default: [] as string[], describe: 'override a parameter: op.param=value (repeatable)' })
+        .option('set', { type: 'string', array: true, default: [] as string[], describe: 'override a parameter: op.param=value, or name=value for a parameter the graph file declares (repeatable)' })
         .option('track', { type: 'boolean', default: false, describe: 'print per-path latency (data-flow tracking) at exit' })
         .option('validate-messages', { type: 'boolean', default: false, describe: 'check every message against its port type' })
         .option('fragment', { type: 'string', array: true, describe: 'run only this fragment of the app (repeatable); flows to the others go over NATS' })

@@ -22,11 +22,16 @@ interface InFlight {
  * (exactly as in one thread), and sends them to an idle instance. Up to one compute per hosting thread
  * may run at once; results are delivered in the order the inputs were taken, and only when the
  * operator's gating outputs have room, as a compute on the main thread would only have started then.
+ * A thread that finished ahead of an earlier compute takes the next input at once rather than idling
+ * until the earlier one is delivered; answered-but-undelivered results are bounded by the thread count.
  */
 export class PooledOperatorNode extends OperatorNode {
   private readonly idle: number[];
   private readonly waiting = new Map<number, InFlight>();
-  private readonly requests = new Set<Promise<unknown>>();
+  /** Requests still on threads; shutdown waits on `pending` until it drops to zero. */
+  private requestsOut = 0;
+  private drained: Promise<void> | null = null;
+  private resolveDrained: (() => void) | null = null;
   private nextSeq = 0;
   private nextDeliver = 0;
   private delivering = false;
@@ -49,8 +54,21 @@ export class PooledOperatorNode extends OperatorNode {
     this.idle = [...hostThreads];
   }
 
+  override attach(runtime: Parameters<OperatorNode['attach']>[0]): void {
+    super.attach(runtime);
+    this.idle.splice(0, this.idle.length, ...this.hostThreads);
+    this.waiting.clear();
+    this.nextSeq = 0;
+    this.nextDeliver = 0;
+    this.delivering = false;
+    this.requestsOut = 0;
+    this.drained = null;
+    this.resolveDrained = null;
+  }
+
   protected override atCapacity(): boolean {
-    return this.waiting.size >= this.hostThreads.length;
+    // Computes on threads plus results held back for order: at most one of each per hosting thread.
+    return this.idle.length === 0 || this.waiting.size >= 2 * this.hostThreads.length;
   }
 
   override async initialize(): Promise<void> {
@@ -61,6 +79,7 @@ export class PooledOperatorNode extends OperatorNode {
       if (ev.kind === 'notify') this.ctx.notify();
       else if (ev.kind === 'disable') this.ctx.disable();
       else if (ev.kind === 'fail') this.ctx.fail(fromFailure(ev.error ?? { name: 'Error', message: 'failed' }));
+      else if (ev.kind === 'emit') this.deliverOutOfBand(ev.emits);
       else this.ctx.stopApp(ev.reason);
     });
     for (const inp of this.inputs) {
@@ -176,6 +195,17 @@ export class PooledOperatorNode extends OperatorNode {
     }
   }
 
+  /** An emit the worker made between computes: no input's metadata or trace, like one on the main thread. */
+  private deliverOutOfBand(emits: readonly Emitted[]): void {
+    this.metadata = EMPTY_METADATA;
+    this.trace = null;
+    try {
+      this.deliverEmits(emits);
+    } catch (e) {
+      this.failed(e);
+    }
+  }
+
   private deliverEmits(emits: readonly Emitted[]): void {
     for (const em of emits) {
       const value = decodeCrossing(this.def.outputs[em.port].type, em.value, `output '${em.port}' (from pool '${this.pool.name}')`);
@@ -193,12 +223,15 @@ export class PooledOperatorNode extends OperatorNode {
 
   /** Shutdown waits for the computes still on threads, as it does for a main-thread compute. */
   private track(p: Promise<unknown>): void {
-    this.requests.add(p);
+    // One promise per burst of requests, not one Promise.allSettled per compute.
+    if (this.requestsOut++ === 0) this.drained = new Promise<void>((resolve) => { this.resolveDrained = resolve; });
+    this.pending = this.drained;
     const settle = () => {
-      this.requests.delete(p);
-      this.pending = this.requests.size ? Promise.allSettled([...this.requests]).then(() => undefined) : null;
+      if (--this.requestsOut > 0) return;
+      this.pending = this.drained = null;
+      this.resolveDrained?.();
+      this.resolveDrained = null;
     };
     p.then(settle, settle);
-    this.pending = Promise.allSettled([...this.requests]).then(() => undefined);
   }
 }

@@ -67,7 +67,7 @@ export class Pools {
     }
     if (def.mainThreadOnly) throw new GraphError(`operator '${name}' (${def.name}) must run on the main thread and cannot use pool '${placement.pool}': ${def.mainThreadOnly}`, where);
     if (def.afterStart) {
-      throw new GraphError(`operator '${name}' (${def.name}) cannot use pool '${placement.pool}': an RxJS pipe operator emits from its streams, outside compute, and a worker thread carries back only what a compute or start emits; it runs on the main thread`, where);
+      throw new GraphError(`operator '${name}' (${def.name}) cannot use pool '${placement.pool}': an RxJS pipe operator is driven by hooks a worker thread does not host (its pipeline subscribes after start and flushes at end of stream); it runs on the main thread`, where);
     }
     const module = moduleRef(placement.module, def);
     if (!module) {

@@ -32,7 +32,9 @@ export interface ThreadFailure {
 export type FromThread =
   | { t: 'reply'; id: number; emits?: Emitted[]; error?: ThreadFailure }
   /** The operator's context calls that the main-thread node carries out (conditions live there). */
-  | { t: 'event'; op: string; kind: 'notify' | 'disable' | 'stopApp' | 'fail'; reason?: string; error?: ThreadFailure };
+  | { t: 'event'; op: string; kind: 'notify' | 'disable' | 'stopApp' | 'fail'; reason?: string; error?: ThreadFailure }
+  /** An emit made outside start/compute (a timer, a socket): delivered at once, as on the main thread. */
+  | { t: 'event'; op: string; kind: 'emit'; emits: Emitted[] };
 
 /** The fixed data every worker thread starts with. */
 export interface ThreadData {

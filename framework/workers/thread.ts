@@ -80,8 +80,15 @@ async function init(msg: Extract<ToThread, { t: 'init' }>): Promise<void> {
   };
   for (const [name, spec] of Object.entries(def.outputs)) {
     inst.emitters[name] = (value, meta) => {
-      if (!inst.collecting) throw new Error(`output '${name}': on a worker thread an operator emits from start() or compute() only`);
-      inst.collecting.push({ port: name, value: encodeCrossing(spec.type, value, false, inst.transfer), ...(meta ? { meta } : {}) });
+      if (inst.collecting) {
+        inst.collecting.push({ port: name, value: encodeCrossing(spec.type, value, false, inst.transfer), ...(meta ? { meta } : {}) });
+        return;
+      }
+      // Outside start/compute (a timer, a socket): sent on its own and delivered at once, with no input
+      // metadata, as an out-of-band emit through the emitters start got is on the main thread.
+      const transfer = new Set<ArrayBuffer>();
+      const emitted: Emitted = { port: name, value: encodeCrossing(spec.type, value, false, transfer), ...(meta ? { meta } : {}) };
+      post({ t: 'event', op: msg.op, kind: 'emit', emits: [emitted] }, transferList(transfer));
     };
   }
   instances.set(msg.op, inst);

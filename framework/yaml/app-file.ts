@@ -35,10 +35,23 @@ export const FlowLong = z.object({
 export const Flow = z.union([FlowShorthand, FlowLong]);
 export type Flow = z.infer<typeof Flow>;
 
+/** `$name`: a graph parameter's value (substituted at load, then validated where it lands). */
+const ParamRef = z.string().regex(/^\$[A-Za-z_][A-Za-z0-9_]*$/, 'a graph parameter reference "$name"').describe('a graph parameter, "$name"');
+
+/**
+ * A condition as a file may write it: any field but `type` may instead be a `$param` reference. The
+ * condition is checked again, with its real values, once the references are replaced.
+ */
+const FileConditionSpec = z.discriminatedUnion('type', ConditionSpec.options.map((o) => {
+  const shape = Object.fromEntries(Object.entries(o.shape).map(([k, v]) => [k, k === 'type' ? v : z.union([v as z.ZodType, ParamRef])]));
+  const entry = z.object(shape).strict();
+  return o.description ? entry.describe(o.description) : entry;
+}) as unknown as [z.ZodObject, ...z.ZodObject[]]);
+
 export const OperatorEntry = z.object({
   type: z.string().min(1).describe('a registered operator type, "./file.ts#ExportName" or a subgraph "./file.yaml"'),
   params: z.record(z.string(), z.unknown()).optional().describe('operator parameters (validated by the operator\'s schema)'),
-  conditions: z.array(ConditionSpec).optional().describe('conditions, all of which must hold for the operator to compute'),
+  conditions: z.array(FileConditionSpec).optional().describe('conditions, all of which must hold for the operator to compute; in a subgraph a field may be "$param"'),
   pool: z.string().regex(IDENTIFIER, 'an identifier').optional().describe('run this operator\'s computes on the worker threads of this pool (see pools)'),
   instances: z.number().int().min(1).optional().describe('with pool: how many of the pool\'s threads host an instance (default all; 1 for a stateful operator)'),
   description: z.string().optional(),

@@ -97,9 +97,21 @@ export async function loadApp(path: string, options: LoadOptions): Promise<Loade
   const graph = await readGraphFile(path, path);
   const app = new Application(graph.spec.name, { logLevel: options.logLevel, logger: options.logger });
   const ctx: LoadContext = { app, options, subgraphs: [] };
-  // A graph file run on its own takes its declared params' defaults.
-  const params = validateParams(graph, {}, () => [graph.path, graph.lineOf(['params'])], 'run on its own, a graph takes each parameter\'s default');
-  await addGraph(ctx, graph, '', params, [graph.file], options.set ?? []);
+  // A graph file run on its own takes its declared params' defaults, or `--set name=value`.
+  const { given, origins, operatorSets } = graphParamSets(graph, options.set ?? []);
+  let blamed: string | undefined;
+  let params: Record<string, unknown>;
+  try {
+    params = validateParams(graph, given, (key) => {
+      blamed = key === null ? undefined : origins.get(key);
+      return [graph.path, blamed ? null : graph.lineOf(['params'])];
+    }, 'run on its own, a graph takes each parameter\'s default; pass one with --set name=value');
+  } catch (e) {
+    // A bad value typed on the command line is blamed on what was typed, not on a line.
+    if (blamed && e instanceof AppFileError) throw new AppFileError(e.file, null, `${blamed}: ${e.detail}`);
+    throw e;
+  }
+  await addGraph(ctx, graph, '', params, [graph.file], operatorSets);
   try {
     app.topologicalOrder();
   } catch (e) {
@@ -113,6 +125,42 @@ export async function loadApp(path: string, options: LoadOptions): Promise<Loade
     }
   }
   return { app, file: graph.file, spec: graph.spec, subgraphs: ctx.subgraphs };
+}
+
+/** A `--set` without a dot names a parameter the graph file itself declares (`--set size=3`). */
+const GRAPH_PARAM_SET = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
+
+/** Splits the overrides into the graph's own params (`name=value`) and operator params (`op.param=value`). */
+function graphParamSets(graph: GraphFile, sets: (string | ParamOverride)[]): { given: Record<string, unknown>; origins: Map<string, string>; operatorSets: (string | ParamOverride)[] } {
+  const given: Record<string, unknown> = {};
+  const origins = new Map<string, string>();
+  const operatorSets: (string | ParamOverride)[] = [];
+  const declared = Object.keys(graph.spec.params ?? {});
+  for (const item of sets) {
+    const s = typeof item === 'string' ? item : item.set;
+    const m = GRAPH_PARAM_SET.exec(s);
+    if (!m) {
+      operatorSets.push(item);
+      continue;
+    }
+    const origin = typeof item === 'string' ? `--set ${s}` : item.from;
+    if (!declared.includes(m[1])) {
+      throw new AppFileError(graph.path, null, `${origin}: '${m[1]}' is not a parameter of ${graph.spec.name} (${declared.length ? `its params: ${declared.join(', ')}` : 'it declares none'}); an operator's parameter is set as operator.param=value`);
+    }
+    given[m[1]] = parseScalar(m[2]);
+    origins.set(m[1], origin);
+  }
+  return { given, origins, operatorSets };
+}
+
+/** A command-line value as YAML reads a scalar (`3` a number, `true` a boolean); unparsable text stays text. */
+function parseScalar(raw: string): unknown {
+  if (raw === '') return '';
+  try {
+    return parseYaml(raw);
+  } catch {
+    return raw;
+  }
 }
 
 async function readGraphFile(path: string, shownAs: string): Promise<GraphFile> {
@@ -332,13 +380,7 @@ function applyOverrides(spec: AppFile, defs: Map<string, AnyOperatorDefinition>,
     if (!m) throw new AppFileError(path, null, `${origin}: expected operator.param=value`);
     const entry = spec.operators[m[1]];
     if (!entry) throw new AppFileError(path, null, `${origin}: no operator '${m[1]}' (operators: ${Object.keys(spec.operators).join(', ')})`);
-    const raw = s.slice(eq + 1);
-    let value: unknown;
-    try {
-      value = raw === '' ? '' : parseYaml(raw);
-    } catch {
-      value = raw;
-    }
+    let value = parseScalar(s.slice(eq + 1));
     const keys = m[2].split('.');
     // A path typed on the command line is relative to where it was typed.
     const def = defs.get(m[1]); // none for a subgraph: its params are plain values

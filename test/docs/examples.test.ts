@@ -10,10 +10,11 @@
  * The blocks are found anew on every run, so examples added later are covered too.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { availableParallelism } from 'node:os';
+import { after, before, describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { loadApp, normalizeFlow, type AppFile } from '../../framework/index.ts';
 import { builtinRegistry } from '../../operators/index.ts';
@@ -97,23 +98,40 @@ describe('holots commands in the docs name real subcommands and flags', () => {
   const SUBCOMMANDS = ['run', 'validate', 'graph', 'operators', 'schema'];
   const commands = blocks.filter((b) => ['sh', 'bash', 'shell', 'console'].includes(b.lang)).flatMap((b) =>
     b.code.split('\n').map((l) => l.replace(/#.*$/, '').trim()).filter((l) => /^(npx )?holots |^node bin\/holots\.js /.test(l)).map((l) => ({ b, line: l })));
+  const wordsOf = (line: string) => line.replace(/^(npx )?holots |^node bin\/holots\.js /, '').split(/\s+/);
+  /** What `holots <sub> [app] --help` is asked with: the example's app when it is in the repository, else a built-in one. */
+  const helpArgs = (words: string[]): string[] => {
+    const [sub, app] = words;
+    if (!['run', 'validate', 'graph'].includes(sub)) return [sub];
+    // An example's app file may be the user's own (app.yaml): the built-in flags are checked then.
+    return [sub, app && existsSync(join(ROOT, app)) ? app : 'apps/ping/app.yaml'];
+  };
+  // Each distinct --help is one holots process; they start together, as many at once as there are cores
+  // (each is mostly start-up), instead of one after the other.
+  const helpCache = new Map<string, Promise<{ status: number | null; stdout: string; stderr: string }>>();
+  before(async () => {
+    const keys = [...new Set(commands.map(({ line }) => wordsOf(line)).filter((w) => SUBCOMMANDS.includes(w[0])).map((w) => helpArgs(w).join(' ')))];
+    const queue = [...keys];
+    const worker = async () => {
+      for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
+        const asked = helpOf(key.split(' '));
+        helpCache.set(key, asked);
+        await asked;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(availableParallelism(), keys.length) }, worker));
+  });
   test('there are holots commands to check', () => assert.ok(commands.length > 3));
-  const helpCache = new Map<string, string>();
   for (const { b, line } of commands) {
-    test(`${where(b)}: ${line}`, () => {
-      const words = line.replace(/^(npx )?holots |^node bin\/holots\.js /, '').split(/\s+/);
+    test(`${where(b)}: ${line}`, async () => {
+      const words = wordsOf(line);
       const sub = words[0];
       assert.ok(SUBCOMMANDS.includes(sub), `unknown subcommand '${sub}'`);
       const app = ['run', 'validate', 'graph'].includes(sub) ? words[1] : undefined;
-      // An example's app file may be the user's own (app.yaml): the built-in flags are checked then.
-      const appArg = app && existsSync(join(ROOT, app)) ? [app] : sub === 'run' || sub === 'validate' || sub === 'graph' ? ['apps/ping/app.yaml'] : [];
-      const key = [sub, ...appArg].join(' ');
-      if (!helpCache.has(key)) {
-        const r = spawnSync(process.execPath, ['bin/holots.js', sub, ...appArg, '--help'], { cwd: ROOT, encoding: 'utf8' });
-        assert.equal(r.status, 0, r.stderr);
-        helpCache.set(key, r.stdout);
-      }
-      const help = helpCache.get(key)!;
+      const key = helpArgs(words).join(' ');
+      const r = await helpCache.get(key)!;
+      assert.equal(r.status, 0, r.stderr);
+      const help = r.stdout;
       const own = app && !existsSync(join(ROOT, app));
       for (const flag of words.filter((w) => w.startsWith('-'))) {
         const name = flag.split('=')[0];
@@ -123,3 +141,16 @@ describe('holots commands in the docs name real subcommands and flags', () => {
     });
   }
 });
+
+/** `holots <args> --help`, as a user runs it (the real CLI in its own process). */
+function helpOf(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['bin/holots.js', ...args, '--help'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    p.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    p.on('error', reject);
+    p.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}

@@ -21,6 +21,17 @@ test('lifecycle: initialize and start in topological order, stop once each in re
   assert.deepEqual(events, ['a.initialize', 'b.initialize', 'c.initialize', 'a.start', 'b.start', 'c.start', 'c.stop', 'b.stop', 'a.stop']);
 });
 
+test('an application runs again: the second run is a fresh one (lifecycle, count condition, queues)', async () => {
+  const events: string[] = [];
+  const app = chain(events);
+  await app.run();
+  const first = [...events];
+  events.length = 0;
+  await app.run();
+  assert.deepEqual(events, first);
+  assert.equal(app.operator('c').computeCount, 3, 'the count condition started over');
+});
+
 test('an operator that throws in compute: run rejects naming it, keeps the cause, stops everyone once', async () => {
   const events: string[] = [];
   const err = await chain(events, { op: 'b', phase: 'compute' }).run().then(() => null, (e: unknown) => e);

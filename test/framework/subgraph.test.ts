@@ -110,3 +110,49 @@ flows:
   assert.equal(noPort.line, 6);
   assert.match(noPort.message, /flows\[0\]: subgraph 'sums' has no input port 'input'; it has: in/);
 });
+
+test('$param works in conditions too, checked once substituted; a subgraph file run alone takes --set name=value', async () => {
+  const sub = join(await mkdtemp(join(dir, '.tmp-')), 'limited.yaml');
+  temps.push(join(sub, '..'));
+  await writeFile(sub, `name: limited
+params:
+  takes: { type: number, default: 4 }
+  rate: { type: string, default: 500Hz }
+inputs: { in: first.in }
+outputs: { out: first.out }
+operators:
+  first:
+    type: ../../rx-ops.ts#SumEvery
+    params: { size: 2 }
+    conditions: [{ type: count, count: $takes }, { type: periodic, period: $rate }]
+`);
+  const { app } = await loadApp(await appFile(`name: uses_limited
+operators:
+  count: { type: ../../rx-ops.ts#Count, params: { count: 12 } }
+  lim: { type: ${JSON.stringify(sub)}, params: { takes: 5 } }
+flows:
+  - { from: count.out, to: lim.in, capacity: 16 }
+`), { registry, logLevel: 'error' });
+  const sums = firstValueFrom(app.output('lim.first.out').pipe(map((m) => m.value), toArray()));
+  await app.run();
+  // Five computes take 1..5; SumEvery(2) emits 1+2, 3+4, and flushes the partial 5 at its end of stream.
+  assert.deepEqual(await sums, [3, 7, 5]);
+
+  // A value of the wrong type for the condition is caught after substitution, on the operator's line.
+  const bad = await loadError(await appFile(`name: bad_condition
+operators:
+  lim: { type: ${JSON.stringify(sub)}, params: { takes: 2.5 } }
+`));
+  assert.ok(bad.file.endsWith('limited.yaml'), bad.file);
+  assert.equal(bad.line, 11);
+  assert.match(bad.message, /operator 'lim\.first' \(SumEvery\): conditions\[0\]\.count: .*expected int/);
+
+  // Run alone: the declared default, or --set name=value (checked against the declaration).
+  const alone = await loadApp(join(dir, 'sum-twice.yaml'), { registry, logLevel: 'error', set: ['size=5'] });
+  assert.deepEqual(alone.app.operator('first').params, { size: 5 });
+  const low = await loadApp(join(dir, 'sum-twice.yaml'), { registry, set: ['size=0'] }).then(() => null, (e: unknown) => e);
+  assert.ok(low instanceof AppFileError);
+  assert.match(low.message, /--set size=0: subgraph sum_twice \(.*\): params\.size: .*>=\s*1/);
+  const unknown = await loadApp(join(dir, 'sum-twice.yaml'), { registry, set: ['sise=5'] }).then(() => null, (e: unknown) => e);
+  assert.match(String(unknown), /--set sise=5: 'sise' is not a parameter of sum_twice \(its params: size\)/);
+});

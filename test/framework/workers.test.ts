@@ -8,7 +8,7 @@ import { VideoFrame } from '../../operators/messages/index.ts';
 import { builtinRegistry, HolovizOp } from '../../operators/index.ts';
 import { runHolots, ROOT } from '../../testkit/app-process.ts';
 import { blur5x5, BlurOp } from './fixtures/workers/blur.ts';
-import { collected, gradientFrame, JitterOp } from './fixtures/workers/frames.ts';
+import { collected, gradientFrame, JitterOp, TickerOp } from './fixtures/workers/frames.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures/workers/', import.meta.url));
 
@@ -24,11 +24,34 @@ function assertBlurredInOrder(frames: VideoFrame[], count: number, width: number
   });
 }
 
-test('YAML: an operator on a pool of 2 threads blurs every frame; pictures intact, in input order', async () => {
+test('YAML: an operator on a pool of 2 threads blurs every frame; pictures intact, in input order; the app runs again', async () => {
   const { app } = await loadApp(`${fixtures}pool-blur.yaml`, { registry: new OperatorRegistry(), logLevel: 'error' });
   await app.run();
   assert.equal(app.workerThreadsStarted, 2);
   assertBlurredInOrder(collected.get('sink')!, 12, 96, 64);
+  // A second run is a fresh one: new threads, the count condition and the operators' state start over.
+  await app.run();
+  assert.equal(app.workerThreadsStarted, 4);
+  assertBlurredInOrder(collected.get('sink')!, 12, 96, 64);
+});
+
+test('a worker operator emits between computes (a timer in its thread): delivered at once, no stale metadata', async () => {
+  const got: { v: number; meta: Record<string, unknown> }[] = [];
+  const Keep = defineOperator({
+    name: 'KeepNumbers', params: z.object({}).strict(), inputs: { in: port(NumberMessage) },
+    compute({ in: v }, _e, ctx) { got.push({ v, meta: { ...ctx.metadata } }); },
+  });
+  const app = new Application('ticker', { logLevel: 'error' });
+  app.addPool('io', { threads: 1 });
+  const ticker = app.add('ticker', TickerOp, { pool: 'io', params: { count: 4 } });
+  app.addFlow(ticker, app.add('sink', Keep), [['out', 'in']], { capacity: 4 });
+  await app.run();
+  assert.deepEqual(got.map((g) => g.v), [1, 2, 3, 4]);
+  for (const g of got) {
+    assert.deepEqual(Object.keys(g.meta).sort(), ['thread', 'tick'], 'only what the emit gave');
+    assert.equal(g.meta.tick, g.v);
+    assert.notEqual(g.meta.thread, 0, 'emitted on the worker thread, not the main one');
+  }
 });
 
 test('TS: addPool + add(..., { pool }); owned planes move (the sender\'s buffer is detached), views and fanned-out frames are copied', async () => {
