@@ -16,6 +16,8 @@ export interface ReceiverProcess {
   name: string;
   pid: number;
   child: ChildProcess;
+  /** http://127.0.0.1:PORT: POST /offer there takes the seed's {sdp, type}. */
+  url: string;
   call<T>(path: string, body?: unknown): Promise<T>;
   stop(): Promise<void>;
 }
@@ -44,7 +46,7 @@ async function startReceiver(name: string, command: string, args: string[]): Pro
   child.on('exit', (code, signal) => { if (code && signal !== 'SIGTERM') console.error(`${name} receiver exited ${code}: ${stderr}`); });
   const url = `http://127.0.0.1:${port}`;
   return {
-    name, pid: child.pid!, child,
+    name, pid: child.pid!, child, url,
     async call<T>(path: string, body?: unknown): Promise<T> {
       const res = await fetch(`${url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (!res.ok) throw new Error(`${name} ${path}: HTTP ${res.status} ${await res.text()}`);

@@ -36,6 +36,10 @@ RTP_WRAP = 2 ** 32
 # Loopback only, as the holots side: aioice would otherwise gather every address of the machine, and ICE
 # checks to them cost time and CPU that the holots side (127.0.0.1 only) does not spend.
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ['127.0.0.1']
+# --clock rtp reads latency from each frame's RTP timestamp (the scale bench's senders stamp their wall clock),
+# but aiortc re-bases frame pts to the stream's first timestamp; keep the sender's own (only the pts changes).
+import aiortc.rtcrtpreceiver
+aiortc.rtcrtpreceiver.TimestampMapper.map = lambda self, timestamp: timestamp
 CLOCK = 'timecode'
 
 

@@ -16,8 +16,9 @@ const wire = VideoFrame.wire!;
  */
 export function packPicture(frame: VideoFrame): PackedPicture {
   const { header, parts } = wire.encode(frame);
-  const buffer = new ArrayBuffer(parts.reduce((n, p) => n + p.byteLength, 0));
-  const bytes = new Uint8Array(buffer);
+  // Not zero-filled (every byte is written below), and its own ArrayBuffer, so it can be transferred.
+  const bytes = Buffer.allocUnsafeSlow(parts.reduce((n, p) => n + p.byteLength, 0));
+  const buffer = bytes.buffer as ArrayBuffer;
   let at = 0;
   for (const p of parts) { bytes.set(p, at); at += p.byteLength; }
   return { header, buffer, lengths: parts.map((p) => p.byteLength) };
