@@ -137,7 +137,8 @@ const breakers: ((sdp: string, junk: string) => string)[] = [
   (s) => s.replace(/^a=rtpmap:(\d+) (\S+)\/90000/m, 'a=rtpmap:$1 $2/NaN'),
   (s) => s.replace(/^a=rtpmap:(\d+) /m, 'a=rtpmap:70000 '),
   (s) => s.replace(/^a=rtpmap:(\d+) [^/\s]+\//mg, 'a=rtpmap:$1 H265/'), // no codec in common
-  (s, j) => s.replace(/\r\n/, `\r\n${j.replace(/[\r\n]/g, '').replace(/^[a-z]=/, '') || '?'}\r\n`), // a line that is not type=value
+  // A line that is not type=value: every leading `x=` goes, or junk such as "v=v=0" would leave a well-formed line.
+  (s, j) => s.replace(/\r\n/, `\r\n${j.replace(/[\r\n]/g, '').replace(/^([a-z]=)+/, '') || '?'}\r\n`),
   (s, j) => s.replace(/^m=video/m, `X=${j.replace(/[\r\n]/g, '')}\r\nm=video`),
   (s) => s.replace(/^v=0/, 'v=1'),
   (s) => s.replace(/^m=video .*$/m, 'm=video'),
