@@ -14,7 +14,7 @@ import { describeMachine } from './lib/machine.ts';
 import { writeMarkdown, writeResults } from './lib/results.ts';
 import { launchChromium, startStreaming } from '../testkit/chromium.ts';
 import { waitFor } from '../testkit/wait.ts';
-import { collectGarbage, sessions, startApp } from '../test/reliability/helpers.ts';
+import { collectGarbage, sessions, startApp } from '../testkit/seed-graph.ts';
 
 const arg = process.argv.indexOf('--minutes');
 const MINUTES = arg > 0 ? Number(process.argv[arg + 1]) : 10;

@@ -3,7 +3,8 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium, startStreaming, waitPageState, type Browser } from '../../testkit/chromium.ts';
 import { waitFor } from '../../testkit/wait.ts';
-import { activeResources, resourcesBeyond, sessions, settledRssMiB, startApp, type RunningApp } from './helpers.ts';
+import { activeResources, resourcesBeyond } from './helpers.ts';
+import { sessions, settledRssMiB, startApp, type RunningApp } from '../../testkit/seed-graph.ts';
 
 /**
  * Four Chromium publishers at once into one app graph, then 20 Start/Stop cycles on the real page; every

@@ -5,8 +5,10 @@ import { chromium } from 'playwright-core';
 import { freePort, portInUse, ROOT, runHolots } from '../../testkit/app-process.ts';
 import { launchChromium, launchKillableChromium, startStreaming, waitPageState } from '../../testkit/chromium.ts';
 import { waitFor } from '../../testkit/wait.ts';
-import { makeOffer, sdp, send } from '../web-server/helpers.ts';
-import { activeResources, resourcesBeyond, sessions, startApp } from './helpers.ts';
+import { makeOffer } from '../web-server/helpers.ts';
+import { sdp, send } from '../../testkit/http.ts';
+import { activeResources, resourcesBeyond } from './helpers.ts';
+import { sessions, startApp } from '../../testkit/seed-graph.ts';
 
 /**
  * Faults around a running app graph (WebServerOp -> WebRTCClientOp -> frame counter): a publisher that

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { makeOffer, sdp, send, startServer } from '../web-server/helpers.ts';
+import { makeOffer, startServer } from '../web-server/helpers.ts';
+import { sdp, send } from '../../testkit/http.ts';
 
 /**
  * The access defaults that docs/security.md promises and test/web-server/ does not already cover:

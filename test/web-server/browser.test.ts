@@ -5,7 +5,7 @@ import { Application, defineOperator, port } from '../../framework/index.ts';
 import { VideoFrame } from '../../operators/messages/index.ts';
 import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
 import { WebServerOp } from '../../operators/web-server/index.ts';
-import { send } from './helpers.ts';
+import { send } from '../../testkit/http.ts';
 import { launchChromium, waitPageState as waitState, type Browser } from '../../testkit/chromium.ts';
 import { waitFor } from '../../testkit/wait.ts';
 import { listeningLogger } from '../../testkit/listening-logger.ts';

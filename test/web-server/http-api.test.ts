@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { LUMA_WEIGHTS, TIME_CODE_BITS } from '../../operators/messages/index.ts';
-import { json, makeOffer, sdp, send, startServer, type Harness } from './helpers.ts';
+import { makeOffer, startServer, type Harness } from './helpers.ts';
+import { json, sdp, send } from '../../testkit/http.ts';
 
 const FRAG = 'a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef012345\r\nm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 2116026367 127.0.0.1 50000 typ host\r\n';
 
@@ -54,7 +55,7 @@ describe('seed /offer protocol and WHIP, answered by a werift operator in the gr
 
   test('bad /offer input: 400 malformed JSON, not SDP, no video, wrong type; 415; 413; 404; 405', async () => {
     const before = h.seen.length;
-    const cases: [string, Promise<import('./helpers.ts').Response>, number, RegExp][] = [
+    const cases: [string, Promise<import('../../testkit/http.ts').Response>, number, RegExp][] = [
       ['malformed JSON', send(h.base, 'POST', '/offer', json('{"sdp": "v=0')), 400, /JSON/i],
       ['empty JSON body', send(h.base, 'POST', '/offer', json('')), 400, /empty/i],
       ['JSON array', send(h.base, 'POST', '/offer', json([1, 2])), 400, /JSON object/],

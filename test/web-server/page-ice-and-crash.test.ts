@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Route } from 'playwright-core';
-import { send } from './helpers.ts';
+import { send } from '../../testkit/http.ts';
 import { freePort, PAGE_DIR, runHolots, type AppProcess } from '../../testkit/app-process.ts';
 import { launchChromium, peerConfigurations, recordPeerConfigurations, startStreaming, waitPageState, type Browser } from '../../testkit/chromium.ts';
 import { waitFor } from '../../testkit/wait.ts';

@@ -8,7 +8,8 @@ import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Application, createLogger } from '../../framework/index.ts';
 import { WebServerOp } from '../../operators/web-server/index.ts';
-import { json, makeOffer, sdp, send, startServer, type Harness } from './helpers.ts';
+import { makeOffer, startServer, type Harness } from './helpers.ts';
+import { json, sdp, send } from '../../testkit/http.ts';
 
 /** A page folder with a secret file beside it, so a traversal that works would show. */
 function makeSite(): { root: string; site: string } {
