@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { freePort, PAGE_DIR, ROOT } from '../testkit/app-process.ts';
+import { freePort, PAGE_DIR, ROOT, stopChild } from '../testkit/app-process.ts';
 import { launchChromium, waitPageState } from '../testkit/chromium.ts';
 import { waitFor } from '../testkit/wait.ts';
 import { timeCodeCamera } from '../testkit/webrtc-sender.ts';
@@ -57,14 +57,7 @@ function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
   });
 }
 
-async function stopProcess(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null) return;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGINT');
-  const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(t);
-}
+const stopProcess = (proc: ChildProcess) => stopChild(proc, 'SIGINT', 3000);
 
 const quant = (v: number[], q: number) => { const s = [...v].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN; };
 type ViewerWindow = { viewer: { codes: number; latencies: number[]; error: string | null } };

@@ -6,6 +6,19 @@ export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** The webrtc_video_client app's browser page, for graphs that tests build in code (the app sets static_dir itself). */
 export const PAGE_DIR = fileURLToPath(new URL('../apps/webrtc_video_client/client', import.meta.url));
 
+/**
+ * Asks a child process to stop with `signal`, kills it after `graceMs`, and resolves once it has exited
+ * (at once if it already has, by code or by signal).
+ */
+export async function stopChild(proc: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill(signal);
+  const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** A free TCP port on loopback (bound and released at once). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,12 +79,8 @@ export function runHolots(args: string[], env: NodeJS.ProcessEnv = process.env):
       });
     },
     async stop(graceMs = 10_000) {
-      if (proc.exitCode !== null) return proc.exitCode;
-      proc.kill('SIGINT');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
+      await stopChild(proc, 'SIGINT', graceMs);
+      return exited;
     },
   };
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tcpConnect } from 'node:net';
-import { freePort } from './app-process.ts';
+import { freePort, stopChild } from './app-process.ts';
 
 export const NATS_SERVER = '/usr/sbin/nats-server';
 
@@ -44,14 +44,7 @@ export async function startNatsServer(o: NatsServerOptions = {}): Promise<NatsSe
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  const halt = async () => {
-    if (proc.exitCode !== null) return;
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const halt = () => stopChild(proc, 'SIGTERM', 5000);
   await launch();
   return {
     url: `nats://127.0.0.1:${port}`,

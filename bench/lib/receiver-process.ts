@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '../../testkit/app-process.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Debian's python, with python3-aiortc / python3-av / python3-aiohttp (not a pyenv one). */
@@ -52,14 +53,7 @@ async function startReceiver(name: string, command: string, args: string[]): Pro
       if (!res.ok) throw new Error(`${name} ${path}: HTTP ${res.status} ${await res.text()}`);
       return (await res.json()) as T;
     },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child, 'SIGTERM', 5000),
   };
 }
 
