@@ -19,7 +19,7 @@ import { launchChromium, waitPageState } from '../testkit/chromium.ts';
 import { waitFor } from '../testkit/wait.ts';
 import { timeCodeCamera } from '../testkit/webrtc-sender.ts';
 import { pageConstantsModule } from '../operators/web-server/routes/page-constants.ts';
-import { describeMachine, formatMarkdownTable, machineInfo, processCpuMs, SEED_PYTHON, writeMarkdown, writeResults } from './lib/index.ts';
+import { describeMachine, formatMarkdownTable, machineInfo, processCpuMs, quantileOfSorted, SEED_PYTHON, sorted, writeMarkdown, writeResults } from './lib/index.ts';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -59,7 +59,8 @@ function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
 
 const stopProcess = (proc: ChildProcess) => stopChild(proc, 'SIGINT', 3000);
 
-const quant = (v: number[], q: number) => { const s = [...v].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN; };
+/** The project's one quantile rule (nearest rank), on a sorted copy. */
+const quant = (v: number[], q: number) => quantileOfSorted(sorted(v), q);
 type ViewerWindow = { viewer: { codes: number; latencies: number[]; error: string | null } };
 // window.viewer appears once viewer.js (a module) has run, a moment after the frame or page exists.
 const codesOrError = (where: Page | Frame, n: number) => where.evaluate((k) => { const v = (window as unknown as Partial<ViewerWindow>).viewer; return v ? v.codes > k || v.error : false; }, n);
