@@ -2,7 +2,7 @@ import type { SessionStats } from '../../messages/index.ts';
 import type { CodecName } from '../codecs.ts';
 import type { PictureMeta } from '../decode-pipeline.ts';
 import type { SessionOptions } from '../session.ts';
-import type { PackedPicture } from './picture-transfer.ts';
+import type { SharedPicture } from './picture-transfer.ts';
 
 /** What a session worker starts with: its place in the pool and the sessions' options (plain data). */
 export interface SessionWorkerData {
@@ -35,8 +35,8 @@ export type FromSessionWorker =
   | { t: 'reply'; rid: number; ok: true; value: ReplyValue }
   /** `status`: a SignalingError's (4xx); 500 for anything else. */
   | { t: 'reply'; rid: number; ok: false; status: number; error: string }
-  /** A decoded picture; its planes travel in one transferred buffer. */
-  | { t: 'picture'; meta: PictureMeta; picture: PackedPicture }
+  /** A decoded picture in the session's shared ring. */
+  | { t: 'picture'; meta: PictureMeta; picture: SharedPicture }
   | { t: 'encoded'; id: string; codec: CodecName; width: number; height: number; frame: { data: Uint8Array; keyframe: boolean; rtpTimestamp: number; arrivalTime: number; packets: number } }
   | { t: 'closed'; id: string; reason: string; codec: CodecName | null }
   | { t: 'log'; level: 'info' | 'warn' | 'debug'; message: string }

@@ -1,30 +1,34 @@
 /**
  * A session worker's thread: whole sessions (werift peer connection with its UDP socket, frame assembler,
  * node-av decoder) in a LocalSessions, driven by requests from WorkerSessions on the operator's thread.
- * Pictures go back with their planes in a transferred buffer; everything else is small plain data.
+ * Pictures go back through each session's shared ring; everything else is small plain data.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SignalingError } from '../../messages/index.ts';
 import { LocalSessions } from '../local-sessions.ts';
 import { openDecoders } from '../video-decoder.ts';
-import { packPicture } from './picture-transfer.ts';
+import { PictureRingWriter } from './picture-transfer.ts';
 import type { FromSessionWorker, ReplyValue, SessionWorkerData, ToSessionWorker } from './protocol.ts';
 
 const port = parentPort!;
 const { options } = workerData as SessionWorkerData;
 const post = (msg: FromSessionWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
+/** Each session's shared picture ring (see picture-transfer.ts). */
+const rings = new Map<string, PictureRingWriter>();
+
 const sessions = new LocalSessions(options, {
   onPicture(frame, meta) {
-    const picture = packPicture(frame);
-    post({ t: 'picture', meta, picture }, [picture.buffer]);
+    let ring = rings.get(meta.sessionId);
+    if (!ring) { ring = new PictureRingWriter(); rings.set(meta.sessionId, ring); }
+    post({ t: 'picture', meta, picture: ring.write(frame) });
   },
   onEncoded(id, codec, frame, width, height) {
     // The depacketizer's buffer may be a view into a shared pool: copy the few kB and move the copy.
     const data = new Uint8Array(frame.data);
     post({ t: 'encoded', id, codec, width, height, frame: { data, keyframe: frame.keyframe, rtpTimestamp: frame.rtpTimestamp, arrivalTime: frame.arrivalTime, packets: frame.packets } }, [data.buffer]);
   },
-  onClosed(id, reason, codec) { post({ t: 'closed', id, reason, codec }); },
+  onClosed(id, reason, codec) { rings.delete(id); post({ t: 'closed', id, reason, codec }); },
 }, {
   info: (message) => post({ t: 'log', level: 'info', message }),
   warn: (message) => post({ t: 'log', level: 'warn', message }),

@@ -3,7 +3,7 @@ import { SignalingError, type SessionStats } from '../../messages/index.ts';
 import type { CodecName } from '../codecs.ts';
 import type { SessionEvents, SessionHost, SessionWorkerStats } from '../session-host.ts';
 import type { SessionOptions } from '../session.ts';
-import { unpackPicture } from './picture-transfer.ts';
+import { PictureRingReader } from './picture-transfer.ts';
 import { SessionWorker } from './session-worker.ts';
 
 /** Hosts running now, so a test can reach a worker (fault injection) without a parameter for it. */
@@ -13,7 +13,7 @@ export const runningSessionWorkerHosts = (): readonly WorkerSessions[] => [...ru
 /**
  * Sessions spread over worker threads (`session_workers` > 0). A worker holds whole sessions; a new
  * session goes to the worker holding the fewest, and every later request for it (trickle, close) to
- * the worker that holds it. Pictures arrive with their planes in a transferred buffer.
+ * the worker that holds it. Pictures arrive through each session's shared ring (picture-transfer.ts).
  *
  * A worker that dies (an uncaught error in werift, node-av or our code there) ends its sessions with a
  * reason naming it, and is replaced; sessions on other workers go on. A worker that dies before it
@@ -26,6 +26,8 @@ export class WorkerSessions implements SessionHost {
   /** Sessions whose answer went out: only those are reported as closed. */
   private readonly answered = new Set<string>();
   private readonly codecs = new Map<string, CodecName>();
+  /** Each session's side of its shared picture ring. */
+  private readonly rings = new Map<string, PictureRingReader>();
   private stopping = false;
   private readonly options: Omit<SessionOptions, 'packetFilter'>;
 
@@ -49,9 +51,16 @@ export class WorkerSessions implements SessionHost {
   private spawn(index: number): SessionWorker {
     const w: SessionWorker = new SessionWorker(index, { options: this.options }, (msg) => {
       switch (msg.t) {
-        case 'picture':
-          if (this.placed.get(msg.meta.sessionId) === w) this.events.onPicture(unpackPicture(msg.picture), msg.meta);
+        case 'picture': {
+          const id = msg.meta.sessionId;
+          if (this.placed.get(id) !== w) return;
+          let ring = this.rings.get(id);
+          if (!ring) { ring = new PictureRingReader(); this.rings.set(id, ring); }
+          // null: the worker already wrote that slot again (this thread fell a ring behind); a newer picture follows.
+          const frame = ring.read(msg.picture);
+          if (frame) this.events.onPicture(frame, msg.meta);
           return;
+        }
         case 'encoded': {
           if (this.placed.get(msg.id) !== w) return;
           this.codecs.set(msg.id, msg.codec);
@@ -96,6 +105,7 @@ export class WorkerSessions implements SessionHost {
     this.placed.delete(id);
     this.answered.delete(id);
     this.codecs.delete(id);
+    this.rings.delete(id);
   }
 
   private live(): SessionWorker[] { return this.threadsByIndex.filter((w): w is SessionWorker => w !== null && !w.dead); }
