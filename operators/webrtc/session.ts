@@ -28,7 +28,7 @@ export interface SessionOptions {
    * an offer whose peer never shows up, so without it such a session would hold a `max_sessions` place forever.
    */
   connectTimeoutMs: number;
-  /** Decode on libuv's pool (true, the default) or on the event loop (false; only for measuring). */
+  /** Decode on libuv's pool (true, the default: the operator's thread stays free) or on the calling thread (false: session workers). */
   asyncDecode?: boolean;
   /**
    * Test seam, not a parameter: sees every received video RTP packet before the assembler and returns it

@@ -35,7 +35,11 @@ export class WorkerSessions implements SessionHost {
     // A function cannot cross to a thread; packetFilter is a seam for in-thread tests only.
     const { packetFilter, ...plain } = options;
     if (packetFilter) throw new Error('packetFilter (a test seam) works only with session_workers 0');
-    this.options = plain;
+    // Decode on the worker's own thread, not libuv's pool: that pool is one per process and 4 threads by
+    // default, so on a machine with more cores it would cap decoding at 4 of them whatever
+    // session_workers says, and each decode would pay two thread hops. A worker is already off the
+    // operator's thread; its sessions wait only for its own decodes.
+    this.options = { ...plain, asyncDecode: false };
     for (let i = 1; i <= count; i++) { this.restarts[i - 1] = 0; this.threadsByIndex.push(this.spawn(i)); }
     running.add(this);
   }
