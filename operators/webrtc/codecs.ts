@@ -1,4 +1,5 @@
-import { AV1RtpPayload, RTCRtpCodecParameters, Vp8RtpPayload, Vp9RtpPayload, codecParametersFromString, useNACK, usePLI, type DepacketizerCodec } from 'werift';
+import { AV1RtpPayload, RTCRtpCodecParameters, Vp8RtpPayload, Vp9RtpPayload, codecParametersFromString, dePacketizeRtpPackets, useNACK, usePLI, type DepacketizerCodec, type RtpPacket } from 'werift';
+import { depacketizeH264, type DepacketizedFrame } from './h264-depacketizer.ts';
 import { VideoCodecName } from '../messages/index.ts';
 import type { OfferedCodec, ParsedOffer } from './offer.ts';
 
@@ -13,8 +14,8 @@ export type CodecName = VideoCodecName;
 export interface CodecInfo {
   name: CodecName;
   mimeType: string;
-  /** werift's name for the codec in `dePacketizeRtpPackets`. */
-  depacketizer: DepacketizerCodec;
+  /** One whole frame's packets, in order, to the decoder's input (throws on a malformed payload). */
+  depacketize(packets: readonly RtpPacket[]): DepacketizedFrame;
   /** FFmpeg decoder (libdav1d for AV1: FFmpeg's native `av1` decoder needs a hardware accelerator). */
   decoder: string;
   /**
@@ -42,23 +43,30 @@ const h264Answerable = (offered: readonly OfferedCodec[]) => offered
   .sort((a, b) => Number(h264Profile(b) === PREFERRED_H264_PROFILE) - Number(h264Profile(a) === PREFERRED_H264_PROFILE));
 const everything = (offered: readonly OfferedCodec[]) => [...offered];
 const parsed = (test: () => boolean) => { try { return test(); } catch { return false; } };
+/** werift's payload formats, used once per complete frame. */
+const werift = (codec: DepacketizerCodec) => (packets: readonly RtpPacket[]): DepacketizedFrame => {
+  const { data, isKeyframe } = dePacketizeRtpPackets(codec, [...packets]);
+  return { data, keyframe: isKeyframe };
+};
 
 export const CODECS: Record<CodecName, CodecInfo> = {
   VP8: {
-    name: 'VP8', mimeType: 'video/VP8', depacketizer: 'VP8', decoder: 'vp8',
+    name: 'VP8', mimeType: 'video/VP8', depacketize: werift('VP8'), decoder: 'vp8',
     configuredFmtp: () => [''],
     answerable: everything,
     startsFrame: (payload) => parsed(() => { const p = Vp8RtpPayload.deSerialize(payload); return p.sBit === 1 && p.pid === 0; }),
   },
   VP9: {
-    name: 'VP9', mimeType: 'video/VP9', depacketizer: 'VP9', decoder: 'vp9',
+    name: 'VP9', mimeType: 'video/VP9', depacketize: werift('VP9'), decoder: 'vp9',
     configuredFmtp: () => ['profile-id=0'],
     // Profile 0 is 8-bit 4:2:0; other profiles would not fit a yuv420p VideoFrame.
     answerable: (offered) => offered.filter((c) => Number(fmtp(c)['profile-id'] ?? 0) === 0),
     startsFrame: (payload) => parsed(() => Vp9RtpPayload.deSerialize(payload).bBit === 1),
   },
   H264: {
-    name: 'H264', mimeType: 'video/H264', depacketizer: 'MPEG4/ISO/AVC', decoder: 'h264',
+    name: 'H264', mimeType: 'video/H264', decoder: 'h264',
+    // Ours, not werift's: see h264-depacketizer.ts (the hottest JavaScript of an H.264 session).
+    depacketize: (packets) => depacketizeH264(packets.map((p) => p.payload)),
     // werift matches H.264 by exact profile-level-id, so a fixed list would turn away an encoder that
     // offers, say, High 4.0 (FFmpeg's WHIP muxer offers whatever its encoder makes). FFmpeg decodes every
     // 8-bit profile, so each packetization-mode=1 profile the offer has is configured, the preferred first.
@@ -74,7 +82,7 @@ export const CODECS: Record<CodecName, CodecInfo> = {
     },
   },
   AV1: {
-    name: 'AV1', mimeType: 'video/AV1', depacketizer: 'AV1', decoder: 'libdav1d',
+    name: 'AV1', mimeType: 'video/AV1', depacketize: werift('AV1'), decoder: 'libdav1d',
     configuredFmtp: () => [''],
     answerable: everything,
     startsFrame: (payload) => parsed(() => AV1RtpPayload.deSerialize(payload).zBit_RtpStartsWithFragment === 0),

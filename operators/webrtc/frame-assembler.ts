@@ -1,4 +1,4 @@
-import { dePacketizeRtpPackets, type RtpPacket } from 'werift';
+import type { RtpPacket } from 'werift';
 import type { CodecInfo } from './codecs.ts';
 import { RECEIVE_TUNING } from './tuning.ts';
 
@@ -47,8 +47,8 @@ export function seqDiff(a: number, b: number): number {
  * Here: a small reorder window by sequence number; padding-only packets count as received (their
  * sequence numbers close gaps) but carry nothing; packets are grouped by timestamp and the marker bit;
  * a gap that the window cannot fill breaks the frame it fell into, and since later frames reference the
- * lost one, everything is dropped until the next keyframe (the owner is told, to send a PLI). werift's
- * per-codec `dePacketizeRtpPackets` is used once per complete frame: the payload formats are the library's.
+ * lost one, everything is dropped until the next keyframe (the owner is told, to send a PLI). Each complete
+ * frame goes to its codec record's `depacketize` once (werift's payload formats, H.264 our own).
  */
 export class FrameAssembler {
   readonly stats: AssemblerStats = {
@@ -226,9 +226,9 @@ export class FrameAssembler {
       this.stats.brokenFrames++;
       return;
     }
-    let assembled: ReturnType<typeof dePacketizeRtpPackets>;
+    let assembled: ReturnType<CodecInfo['depacketize']>;
     try {
-      assembled = dePacketizeRtpPackets(this.codec.depacketizer, packets);
+      assembled = this.codec.depacketize(packets);
     } catch (err) {
       this.dropFrame(`depacketize failed: ${(err as Error).message}`);
       return;
@@ -238,13 +238,13 @@ export class FrameAssembler {
       return;
     }
     if (this.waitingForKeyframe) {
-      if (!assembled.isKeyframe) {
+      if (!assembled.keyframe) {
         this.stats.framesSkippedWaitingForKeyframe++;
         return;
       }
       this.waitingForKeyframe = false;
     }
     this.stats.framesAssembled++;
-    this.onFrame({ data: assembled.data, keyframe: assembled.isKeyframe, rtpTimestamp: packets[0].header.timestamp, arrivalTime: this.lastArrival, packets: packets.length });
+    this.onFrame({ data: assembled.data, keyframe: assembled.keyframe, rtpTimestamp: packets[0].header.timestamp, arrivalTime: this.lastArrival, packets: packets.length });
   }
 }
