@@ -39,14 +39,14 @@ const RTP_WRAP = 2 ** 32;
 const PAYLOAD_TYPE = 96;
 
 /** What each codec needs from werift: its packetizer and what the offer says about it. */
-const CODECS: Record<string, { packetize(data: Buffer, ts: number, keyframe: boolean): RtpPacket[]; codec: RTCRtpCodecParameters }> = {
+const CODECS: Record<string, { packetize(data: Buffer, ts: number, keyframe: boolean): RtpPacket[]; codec(): RTCRtpCodecParameters }> = {
   H264: (() => {
     const p = new H264Packetizer({ sequenceNumber: 0, payloadType: PAYLOAD_TYPE, ssrc: 1, maxPayloadSize: 1200 }) as unknown as { packetize(d: Buffer, ts: number, o?: unknown): RtpPacket[] };
     // Level 3.1 holds 720p30, 4.0 holds 1080p30; receivers read the stream's own SPS either way.
     const level = WIDTH * HEIGHT > 1280 * 720 ? '28' : '1f';
     return {
       packetize: (d, ts, keyframe) => p.packetize(d, ts, { isKeyframe: keyframe }),
-      codec: new RTCRtpCodecParameters({
+      codec: () => new RTCRtpCodecParameters({
         mimeType: 'video/H264', clockRate: 90000, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
         parameters: `profile-level-id=42e0${level};packetization-mode=1;level-asymmetry-allowed=1`,
       }),
@@ -56,7 +56,7 @@ const CODECS: Record<string, { packetize(data: Buffer, ts: number, keyframe: boo
     const p = new Vp8Packetizer({ sequenceNumber: 0, payloadType: PAYLOAD_TYPE, ssrc: 1, maxPayloadSize: 1200 });
     return {
       packetize: (d, ts) => p.packetize(d, ts),
-      codec: new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }] }),
+      codec: () => new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }] }),
     };
   })(),
 };
@@ -128,7 +128,7 @@ function sendFrame(s: Stream): void {
 /** One publisher: a sendonly offer for the codec, loopback candidates only, POSTed as the seed's /offer. */
 async function addStream(url: string): Promise<Stream> {
   const pc = new RTCPeerConnection({
-    codecs: { video: [codec.codec], audio: [] },
+    codecs: { video: [codec.codec()], audio: [] },
     headerExtensions: { video: [], audio: [] },
     iceAdditionalHostAddresses: ['127.0.0.1'],
     bundlePolicy: 'max-bundle',
