@@ -5,7 +5,9 @@
  * - holots with session workers off (`session_workers: 0`), 1 and 2: bench/receivers/holots-receiver.ts
  *   (WebRTCClientOp -> a sink that reads each picture's latency from its RTP timestamp);
  * - the seed's stack: bench/seed/answerer.py (aiortc + PyAV: recv() + to_rgb().to_ndarray() per stream on a
- *   thread, as the seed operator; ICE on 127.0.0.1 only).
+ *   thread, as the seed operator; ICE on 127.0.0.1 only);
+ * - the floor, once per run: bench/receivers/decode-floor.ts, node-av decoding the senders' own clip from
+ *   memory in a process of its own (CPU ms per picture), so the table gives each system against decoding alone.
  * The publishers are bench/senders/clip-sender.ts in another process: the same pre-encoded clip (~2 Mbps, a keyframe
  * every 2 s and on PLI) sent by werift without re-encoding, RTP stamped with the wall clock.
  *
@@ -21,7 +23,11 @@
  *   --quick: N = 2 then 4 per system with short windows: proves the pipeline end to end (no figures).
  * Writes bench/results/scale.json and bench/results/scale.md.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { SessionStats } from '../operators/messages/index.ts';
 import {
   ClipSenders, describeMachine, formatMarkdownTable, formatTable, processCpuMs, quantileOfSorted, sorted,
@@ -40,6 +46,7 @@ const SETTLE_MS = num("--settle-ms", 6000);
 const WINDOW_MS = num('--window-ms', QUICK ? 4000 : 10_000);
 const MIN_FPS = 29;
 const MAX_P95_MS = 100;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -77,10 +84,32 @@ async function startSystem(system: string): Promise<ReceiverProcess> {
 /** What the senders really sent (measured from the encoded clip). */
 let clip: Partial<ClipInfo> = {};
 
+/** The decode-only floor (bench/receivers/decode-floor.ts): node-av decoding the senders' own clip from memory, in a process of its own. */
+interface Floor { cpuMsPerFrame: number; pictures: number; errors: number; loadavg: number[] }
+let floor = null as Floor | null;
+async function measureFloor(senders: ClipSenders): Promise<void> {
+  const dir = mkdtempSync(join(os.tmpdir(), 'holots-scale-floor-'));
+  const file = join(dir, 'clip.bin');
+  try {
+    await senders.dump(file);
+    // About 10 s of pictures at 30 fps, so it is measured over about as many frames as a window.
+    const loops = Math.max(1, Math.round(300 / (clip.frames ?? 300)));
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', `${ROOT}bench/receivers/decode-floor.ts`, file, '--loops', String(loops)], { cwd: ROOT, maxBuffer: 1 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`decode-floor: ${err.message} ${stderr}`)) : resolve(stdout)));
+    });
+    const f = JSON.parse(out.trim().split('\n').at(-1)!) as { pictures: number; errors: number; cpuMsPerFrame: number };
+    floor = { cpuMsPerFrame: r2(f.cpuMsPerFrame), pictures: f.pictures, errors: f.errors, loadavg: os.loadavg().map(r1) };
+    console.log(`floor: node-av decoding the clip from memory, ${floor.cpuMsPerFrame} CPU ms/frame over ${f.pictures} pictures (${f.errors} errors), load ${floor.loadavg.join(' ')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function measureSystem(system: string): Promise<Step[]> {
   const receiver = await startSystem(system);
   const senders = await ClipSenders.start();
   clip = senders.clip;
+  if (!floor) await measureFloor(senders);
   const url = `${receiver.url}/offer`;
   const steps: Step[] = [];
   const ids: string[] = [];
@@ -134,12 +163,15 @@ for (const system of SYSTEMS) {
 
 const mostStreams = (steps: Step[]) => steps.filter((s) => s.pass).reduce((m, s) => Math.max(m, s.streams), 0);
 const seedMost = all.seed ? mostStreams(all.seed) : 0;
-const summaryHead = ['system', 'most streams (>= 29 fps, p95 <= 100 ms)', 'vs seed', 'CPU per stream at the limit (% of a core)', 'CPU ms/frame at the limit'];
-const summaryRows = SYSTEMS.map((system) => {
+const floorRow = floor as Floor | null; // set inside measureSystem, which TypeScript's narrowing cannot see
+const seedAtLimit = all.seed?.find((s) => s.streams === seedMost);
+const summaryHead = ['system', 'most streams (>= 29 fps, p95 <= 100 ms)', 'vs seed', 'CPU per stream at the limit (% of a core)', 'CPU ms/frame at the limit', 'vs seed (CPU/frame)', 'vs floor (CPU/frame)'];
+const summaryRows = [...SYSTEMS.map((system) => {
   const most = mostStreams(all[system]);
   const at = all[system].find((s) => s.streams === most);
-  return [system, String(most), seedMost && most ? `${r2(most / seedMost)}x` : '-', at ? String(at.cpuPerStream) : '-', at ? String(at.cpuMsPerFrame) : '-'];
-});
+  const ratio = (base: number | undefined) => (at && base ? `${r2(at.cpuMsPerFrame / base)}x` : '-');
+  return [system, String(most), seedMost && most ? `${r2(most / seedMost)}x` : '-', at ? String(at.cpuPerStream) : '-', at ? String(at.cpuMsPerFrame) : '-', ratio(seedAtLimit?.cpuMsPerFrame), ratio(floorRow?.cpuMsPerFrame)];
+}), ...(floorRow ? [['floor (node-av decode only, from memory)', '-', '-', '-', String(floorRow.cpuMsPerFrame), '-', '1x']] : [])];
 const stepHead = ['system', 'N', 'fps min / mean', 'silent', 'latency p50 / p95 ms', 'receiver cores', 'CPU % per stream', 'CPU ms/frame', 'PLIs per stream', 'sender cores', 'load avg', 'pass'];
 const stepRows = SYSTEMS.flatMap((system) => all[system].map((s) => [
   system, String(s.streams), `${s.fpsMin} / ${s.fpsMean}`, String(s.silent), `${s.latencyP50} / ${s.latencyP95}`, String(s.cpuCores), String(s.cpuPerStream),
@@ -166,5 +198,5 @@ const md = [
   chart(),
 ].join('\n');
 console.log('\n' + formatTable(summaryHead, summaryRows) + '\n\n' + formatTable(stepHead, stepRows));
-writeResults('scale', { quick: QUICK, clip, windowMs: WINDOW_MS, settleMs: SETTLE_MS, steps: all });
+writeResults('scale', { quick: QUICK, clip, windowMs: WINDOW_MS, settleMs: SETTLE_MS, floor, steps: all });
 writeMarkdown('scale', md);
