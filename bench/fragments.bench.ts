@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { freePort, ROOT } from '../testkit/app-process.ts';
 import { startNatsServer } from '../testkit/nats-server.ts';
+import { FLOW_CHUNK_BYTES } from '../framework/fragments/wire-envelope.ts';
 import { measureSessions, type SessionsRow } from './fragments/sessions.ts';
 import { describeMachine, formatMarkdownTable, formatTable, processCpuMs, summarize, writeMarkdown, writeResults } from './lib/index.ts';
 
@@ -113,6 +114,14 @@ try {
     rows.push(await measure('NATS client alone', res, rrecv, { sender: rsend.proc.pid!, receiver: rrecv.proc.pid!, 'nats-server': nats.pid }));
     rsend.proc.kill('SIGINT');
     await Promise.all([exited(rsend), exited(rrecv)]);
+
+    console.log(`${res}: the NATS client alone, each frame in chunks of ${FLOW_CHUNK_BYTES} bytes (as the flows send it)`);
+    const crecv = side(['raw-recv-chunked', String(w), String(h), nats.url]);
+    await crecv.waitLine(/^ready$/);
+    const csend = side(['raw-send-chunked', String(w), String(h), nats.url]);
+    rows.push(await measure('NATS client alone, chunked', res, crecv, { sender: csend.proc.pid!, receiver: crecv.proc.pid!, 'nats-server': nats.pid }));
+    csend.proc.kill('SIGINT');
+    await Promise.all([exited(csend), exited(crecv)]);
 
     console.log(`${res}: plain TCP socket between two processes`);
     const port = await freePort();
