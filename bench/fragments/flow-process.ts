@@ -7,8 +7,8 @@
  *   flow-process.ts tcp-recv    W H PORT      its receiver
  *   flow-process.ts raw-send    W H URL       the same frames published with the NATS client alone (no framework,
  *   flow-process.ts raw-recv    W H URL       no credit): the floor of NATS itself, to tell its cost from ours
- *   flow-process.ts raw-send-chunked W H URL [BYTES]  the same, each frame as chunks of at most BYTES
- *   flow-process.ts raw-recv-chunked W H URL          (default: the flows' FLOW_CHUNK_BYTES), put back together
+ *   flow-process.ts raw-send-chunked W H URL BYTES  the same, each frame as messages of at most BYTES (and
+ *   flow-process.ts raw-recv-chunked W H URL        a 16-byte prefix), put back together: does chunking help?
  * Frames are new buffers each time (copied from 30 pre-rendered moving-box pictures), as a decoder
  * hands them out. The sink measures latency on the wall clock (same machine) from a `sentAt` stamp,
  * records between "window start" and "window end" (printed, so the harness reads /proc then) and
@@ -17,7 +17,6 @@
 import { createConnection, createServer } from 'node:net';
 import { connect } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { FLOW_CHUNK_BYTES } from '../../framework/fragments/wire-envelope.ts';
 import { Application, defineOperator, port, prepareFragments } from '../../framework/index.ts';
 import { VideoFrame } from '../../operators/messages/index.ts';
 import { renderTestPattern, TestPatternParams } from '../../operators/video/test-pattern.ts';
@@ -133,7 +132,8 @@ if (mode === 'raw-send') {
   // (frame index, chunk number, chunk count, frame bytes), so the server forwards one chunk while the
   // next arrives and the client never gathers a large message. The chunks are laid out in one buffer
   // (prefix, slice, prefix, slice...) so the pixels are copied once, as raw-send copies them once.
-  const chunk = Number(process.argv[6] ?? FLOW_CHUNK_BYTES);
+  const chunk = Number(process.argv[6]);
+  if (!(chunk > 0)) throw new Error('raw-send-chunked needs the chunk size in bytes');
   const nc = await connect({ servers: [where] });
   console.log('ready');
   let i = 0;
@@ -166,7 +166,7 @@ if (mode === 'raw-send') {
   }, 1000 / 30);
   process.on('SIGINT', () => { clearInterval(timer); void nc.drain().then(() => process.exit(0)); });
 } else if (mode === 'raw-recv-chunked') {
-  // Each chunk is copied once into the frame's buffer (as the flows' receiver writes into the planes).
+  // Each chunk is copied once into the frame's buffer (as a receiver would write it into the planes).
   const nc = await connect({ servers: [where] });
   const window = new Window(() => process.exit(0));
   let frame: Uint8Array | null = null, frameIndex = -1, next = 0, at = 0;

@@ -3,8 +3,7 @@ import type { MessageType } from '../message-type.ts';
 import type { FragmentLink, LinkEndpoint } from './fragment-link.ts';
 import type { InstanceInfo } from './presence.ts';
 import { SequenceGaps } from './sequence-gaps.ts';
-import { ChunkAssembly } from './chunk-assembly.ts';
-import { decodeEnvelope, MalformedMessage, readPrefix, type DecodedEnvelope } from './wire-envelope.ts';
+import { decodeEnvelope, MalformedMessage, type DecodedEnvelope } from './wire-envelope.ts';
 
 /** Senders keep to their credit; this bounds what a misbehaving publisher can park here. */
 const INBOX_LIMIT = 64;
@@ -13,8 +12,8 @@ const LOG_EVERY_MS = 1000;
 
 /**
  * The receiving end of a flow that crosses from other processes: decodes in the subscription's
- * callback (never a `for await`, which buffers without bound), puts chunked messages back together,
- * counts what sequence numbers say was lost and drops what is malformed, naming the subject. The relay operator emits what arrived into the
+ * callback (never a `for await`, which buffers without bound), counts what sequence numbers say was
+ * lost and drops what is malformed, naming the subject. The relay operator emits what arrived into the
  * flow's local queue (whose capacity and policy apply as in one process), then acknowledges it.
  */
 export class FlowReceiver<T = unknown> implements LinkEndpoint {
@@ -26,7 +25,6 @@ export class FlowReceiver<T = unknown> implements LinkEndpoint {
   protected readonly subs: Subscription[] = [];
   private readonly lastLog = new Map<string, number>();
   private readonly encoder = new TextEncoder();
-  private readonly assembly: ChunkAssembly<T>;
 
   constructor(
     protected readonly link: FragmentLink,
@@ -34,12 +32,8 @@ export class FlowReceiver<T = unknown> implements LinkEndpoint {
     protected readonly type: MessageType<T>,
     private readonly wake: () => void,
   ) {
-    this.assembly = new ChunkAssembly(type, () => link.maxPayload);
     link.add(this);
   }
-
-  /** Messages dropped because one of their chunks was missing or out of order (also counted in `gaps.lost`). */
-  get incomplete(): number { return this.assembly.incomplete; }
 
   start(): void {
     this.subs.push(this.link.nc.subscribe(`${this.link.prefix}.flow.${this.key}.${this.link.instance}`, { callback: (err, m) => { if (!err) this.arrived(m); } }));
@@ -61,16 +55,7 @@ export class FlowReceiver<T = unknown> implements LinkEndpoint {
   protected arrived(m: Msg, complete?: (value: unknown) => unknown): DecodedEnvelope<T> | null {
     let env: DecodedEnvelope<T>;
     try {
-      if (readPrefix(m.data).count === 1) env = decodeEnvelope(this.type, m.data, complete);
-      else {
-        const outcome = this.assembly.add(m.data, complete);
-        if (outcome.kind === 'pending') return null;
-        if (outcome.kind === 'broken') {
-          this.logLimited('incomplete', `flow ${this.key}: dropped on ${m.subject}: ${outcome.dropped} (${this.assembly.incomplete} incomplete so far)`);
-          return null;
-        }
-        env = outcome.envelope;
-      }
+      env = decodeEnvelope(this.type, m.data, complete);
     } catch (e) {
       if (!(e instanceof MalformedMessage)) throw e;
       this.malformed++;
@@ -100,7 +85,6 @@ export class FlowReceiver<T = unknown> implements LinkEndpoint {
   left(peer: InstanceInfo, reason: string): void {
     if (!this.gaps.senders().includes(peer.instance)) return;
     this.gaps.forget(peer.instance);
-    this.assembly.forget(peer.instance);
     this.link.log.warn(`flow ${this.key} from ${peer.instance} ended: ${reason}`);
   }
 
@@ -108,7 +92,7 @@ export class FlowReceiver<T = unknown> implements LinkEndpoint {
   reconnected(): void {}
 
   summary(): string {
-    return `flow ${this.key} (in): ${this.received} received, ${this.gaps.lost} lost, ${this.malformed} malformed${this.incomplete ? ` (${this.incomplete} of the lost dropped for a missing chunk)` : ''}${this.overflowed ? `, ${this.overflowed} overflowed` : ''}`;
+    return `flow ${this.key} (in): ${this.received} received, ${this.gaps.lost} lost, ${this.malformed} malformed${this.overflowed ? `, ${this.overflowed} overflowed` : ''}`;
   }
 
   close(): void {

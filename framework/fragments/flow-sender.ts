@@ -4,7 +4,7 @@ import type { Trace } from '../tracking.ts';
 import { CreditLedger } from './credit.ts';
 import type { FragmentLink, LinkEndpoint } from './fragment-link.ts';
 import type { InstanceInfo } from './presence.ts';
-import { encodeEnvelope, FLOW_CHUNK_BYTES, renumbered, type EncodedEnvelope } from './wire-envelope.ts';
+import { encodeEnvelope, renumbered } from './wire-envelope.ts';
 
 /** Messages one receiver may have unacknowledged; 2 keeps a 30 fps flow moving through a few ms of latency. */
 export const CREDIT_WINDOW = 2;
@@ -21,8 +21,6 @@ export class FlowSender implements LinkEndpoint {
   readonly ledger: CreditLedger;
   private timer: NodeJS.Timeout | null = null;
   private sent = 0;
-  /** Tells this sender's chunks from another's at a receiver that hears from both. */
-  private readonly tag = crypto.getRandomValues(new Uint32Array(1))[0];
 
   constructor(
     private readonly link: FragmentLink,
@@ -51,20 +49,18 @@ export class FlowSender implements LinkEndpoint {
 
   send(value: unknown, meta: Metadata, trace: Trace | null): void {
     const now = performance.now();
-    let encoded: EncodedEnvelope | null = null;
+    let encoded: Uint8Array<ArrayBuffer> | null = null;
     for (const receiver of this.ledger.ids()) {
       if (!this.ledger.canSend(receiver)) { this.ledger.skip(receiver); continue; }
       const seq = this.ledger.take(receiver, now);
-      let message: EncodedEnvelope;
+      let data: Uint8Array<ArrayBuffer>;
       if (!encoded) {
-        // Chunks under max_payload; the whole message is still held to it (receivers bound what they gather by it).
-        message = encoded = encodeEnvelope(this.type, value, seq, this.link.instance, meta, trace, Math.min(FLOW_CHUNK_BYTES, this.link.maxPayload), this.tag);
-        this.link.checkPayload(encoded.size, `message on flow ${this.key}`);
+        data = encoded = encodeEnvelope(this.type, value, seq, this.link.instance, meta, trace);
+        this.link.checkPayload(data.byteLength, `message on flow ${this.key}`);
       } else {
-        message = renumbered(encoded, seq);
+        data = renumbered(encoded, seq);
       }
-      const subject = `${this.link.prefix}.flow.${this.key}.${receiver}`;
-      for (const chunk of message.chunks) this.link.nc.publish(subject, chunk);
+      this.link.nc.publish(`${this.link.prefix}.flow.${this.key}.${receiver}`, data);
       this.sent++;
     }
   }

@@ -51,8 +51,7 @@ export class RequestSender implements LinkEndpoint {
     const callback = (value as Record<string, unknown>)[ch.field] as (r: unknown) => void;
     const body = { ...(value as Record<string, unknown>) };
     delete body[ch.field];
-    // A request crosses whole (request/reply has one message each way).
-    const data = encodeEnvelope(this.type, body, 0, this.link.instance, meta, trace).chunks[0];
+    const data = encodeEnvelope(this.type, body, 0, this.link.instance, meta, trace);
     this.requests++;
     const answer = (r: unknown) => { try { callback(r); } catch (e) { this.link.log.warn(`flow ${this.key}: a reply callback threw: ${(e as Error).message}`); } };
     const fail = (f: ReplyFailure) => { this.failures++; answer(ch.failed(f)); };
