@@ -6,7 +6,7 @@
  *   (WebRTCClientOp -> a sink that reads each picture's latency from its RTP timestamp);
  * - the seed's stack: bench/seed/answerer.py (aiortc + PyAV: recv() + to_rgb().to_ndarray() per stream on a
  *   thread, as the seed operator; ICE on 127.0.0.1 only).
- * The publishers are bench/scale/sender.ts in another process: the same pre-encoded clip (~2 Mbps, a keyframe
+ * The publishers are bench/senders/clip-sender.ts in another process: the same pre-encoded clip (~2 Mbps, a keyframe
  * every 2 s and on PLI) sent by werift without re-encoding, RTP stamped with the wall clock.
  *
  * N rises in steps; at each step the new streams join, the bench waits for them to settle, then measures a
@@ -21,14 +21,11 @@
  *   --quick: N = 2 then 4 per system with short windows: proves the pipeline end to end (no figures).
  * Writes bench/results/scale.json and bench/results/scale.md.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import { createInterface, type Interface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { SessionStats } from '../operators/messages/index.ts';
 import {
-  describeMachine, formatMarkdownTable, formatTable, processCpuMs, quantileOfSorted, sorted,
-  startHolotsReceiver, startSeedReceiver, writeMarkdown, writeResults, type ReceiverProcess,
+  ClipSenders, describeMachine, formatMarkdownTable, formatTable, processCpuMs, quantileOfSorted, sorted,
+  startHolotsReceiver, startSeedReceiver, writeMarkdown, writeResults, type ClipInfo, type ReceiverProcess,
 } from './lib/index.ts';
 
 const argv = process.argv.slice(2);
@@ -43,7 +40,6 @@ const SETTLE_MS = num("--settle-ms", 6000);
 const WINDOW_MS = num('--window-ms', QUICK ? 4000 : 10_000);
 const MIN_FPS = 29;
 const MAX_P95_MS = 100;
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -69,42 +65,6 @@ interface Step {
   loadavg: number[];
 }
 
-/** The publishers' process: JSON commands on stdin, one JSON reply a line. */
-class Senders {
-  private constructor(private readonly child: ChildProcess, private readonly lines: Interface, readonly clip: Record<string, number>) {}
-
-  static async start(): Promise<Senders> {
-    const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}bench/scale/sender.ts`], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    // x264 reports on stderr while the clip is encoded; kept only to explain a failure.
-    let stderr = '';
-    child.stderr!.on('data', (d) => { stderr = (stderr + String(d)).slice(-4000); });
-    const lines = createInterface({ input: child.stdout! });
-    const first = await new Promise<string>((resolve, reject) => {
-      lines.once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`the sender exited (${code}) before it was ready: ${stderr}`)));
-    });
-    child.removeAllListeners('exit');
-    return new Senders(child, lines, JSON.parse(first).clip);
-  }
-
-  get pid(): number { return this.child.pid!; }
-
-  ask<T>(cmd: Record<string, unknown>): Promise<T> {
-    return new Promise((resolve, reject) => {
-      this.lines.once('line', (line) => {
-        const v = JSON.parse(line);
-        if (v.error) reject(new Error(`sender: ${v.error}`)); else resolve(v as T);
-      });
-      this.child.stdin!.write(JSON.stringify(cmd) + '\n');
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.child.stdin!.end();
-    if (this.child.exitCode === null) await new Promise((r) => { this.child.once('exit', r); setTimeout(() => this.child.kill('SIGKILL'), 5000).unref(); });
-  }
-}
-
 interface ReceiverStats { frames: number; samples: number[][]; streams: Record<string, number>; receiver?: SessionStats[] }
 
 async function startSystem(system: string): Promise<ReceiverProcess> {
@@ -115,11 +75,11 @@ async function startSystem(system: string): Promise<ReceiverProcess> {
 }
 
 /** What the senders really sent (measured from the encoded clip). */
-let clip: Record<string, number> = {};
+let clip: Partial<ClipInfo> = {};
 
 async function measureSystem(system: string): Promise<Step[]> {
   const receiver = await startSystem(system);
-  const senders = await Senders.start();
+  const senders = await ClipSenders.start();
   clip = senders.clip;
   const url = `${receiver.url}/offer`;
   const steps: Step[] = [];

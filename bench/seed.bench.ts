@@ -1,30 +1,34 @@
 /**
- * holots beside the seed's own stack (issue 6, reworked in issue 15), fed by the same headless Chromium page.
+ * holots beside the seed's own stack (issue 6, reworked in issue 15).
  *
- * Side by side, per codec (VP8, H264) and size (480p, 720p, 1080p), each receiver runs in a process of its
- * own and is measured the same way, one after the other (never at once), alternating which goes first:
- * - holots: bench/receivers/holots-receiver.ts (WebRTCClientOp -> a sink reading the time code from the Y plane);
+ * Side by side, per codec (VP8, H264) and size (480p, 720p, 1080p), one stream at a time into each receiver
+ * in turn (never both at once), alternating which goes first, every one a process of its own:
+ * - the sender: bench/senders/clip-sender.ts (the same cheap publisher as bench:scale): a webcam-like clip
+ *   (testkit/clip.ts `camera` content: a detailed scene panning, fresh sensor grain in a band, a moving bar)
+ *   encoded once per row with node-av (libx264 or libvpx, live settings) at a webcam's bitrate, a keyframe
+ *   every 2 s, packetized once and sent by werift without re-encoding, its RTP timestamps the wall clock;
+ * - holots: bench/receivers/holots-receiver.ts (WebRTCClientOp -> a sink);
  * - seed: bench/seed/answerer.py (aiortc + PyAV under Debian's /usr/bin/python3: the seed operator's
- *   recv() + to_rgb().to_ndarray(), time code read from the RGB array; ICE on 127.0.0.1 only, as holots);
- * - the floor: bench/receivers/decode-floor.ts, node-av decoding from memory the very frames Chromium's
- *   encoder produced for the holots session, from its first keyframe to the window's end (recorded in the
- *   page with encoded insertable streams).
- * CPU of each is its own process's, from /proc/<pid>/stat; this driver (playwright, Chromium, bookkeeping)
- * is charged to none. The page sends a canvas time code over moving noise, and both answers carry the same
- * x-google-min/start/max-bitrate for the size (a webcam's 1.5-4 Mbps); each row reports what was really sent.
- * Figures: fps, CPU ms per frame, glass-to-glass latency (page Date.now() at drawing -> picture in hand)
- * p50/p95; the median of REPEATS repeats.
+ *   recv() + to_rgb().to_ndarray(); ICE on 127.0.0.1 only, as holots);
+ * - the floor: bench/receivers/decode-floor.ts, node-av decoding the very same encoded clip from memory.
+ * CPU of each receiver is its own process's, from /proc/<pid>/stat; this driver and the sender are charged
+ * to none. Figures: what was really sent (kbps, size, fps), pictures/s delivered, CPU ms per frame,
+ * latency (the sender's clock when it sent the frame -> the picture in the consumer's hands) p50/p95; the
+ * median of REPEATS repeats.
  *
  * End to end (latency and drops, not a CPU comparison: it runs in this process): Chromium -> WebRTCClientOp ->
  * HolovizOp (headless EGL, render_buffer_output) -> a sink that reads the time code from the rendered RGBA
  * picture: latency p50/p95 with a per-stage breakdown, dropped frames, and RSS at the first frame and after a
  * soak (45 s by default). --long runs only a 5-minute soak and writes bench/results/seed-long.json.
  *
- * Usage: node --import tsx bench/seed.bench.ts [--long] [--measure-ms N] [--repeats N] [--e2e-ms N] [--soak-ms N]
+ * Usage: node --import tsx bench/seed.bench.ts [--quick] [--side-only] [--long] [--measure-ms N] [--repeats N]
+ *        [--e2e-ms N] [--soak-ms N]
+ *   --quick: 720p and 1080p only, one repeat of 2 s windows, 3 s end-to-end rows, a 5 s soak: proves the
+ *   whole bench end to end (not figures).
  * Writes bench/results/seed.json (raw samples) and bench/results/seed.md.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
@@ -34,26 +38,32 @@ import { Application, defineOperator, port } from '../framework/index.ts';
 import { HolovizOp } from '../operators/holoviz/index.ts';
 import { VideoFrame, type SignalingReply } from '../operators/messages/index.ts';
 import { WebRTCClientOp } from '../operators/webrtc/index.ts';
-import { launchSender, makeSignalingInjector, startSession, stopSession, type PlainRequest } from '../testkit/webrtc-sender.ts';
+import { launchSender, makeSignalingInjector, startSession, stopSession, type PlainRequest, type SenderBrowser } from '../testkit/webrtc-sender.ts';
 import { readTimeCodeAny, wallNow } from '../testkit/timecode.ts';
 import { waitFor } from '../testkit/wait.ts';
 import {
-  describeMachine, formatMarkdownTable, formatTable, median, ownCpuMs, processCpuMs, processRssMiB, quantileOfSorted,
-  sorted, startHolotsReceiver, startSeedReceiver, SEED_PYTHON, withBitrateHints, writeMarkdown, writeResults, type ReceiverProcess,
+  ClipSenders, describeMachine, formatMarkdownTable, formatTable, median, ownCpuMs, processCpuMs, processRssMiB, quantileOfSorted,
+  sorted, startHolotsReceiver, startSeedReceiver, SEED_PYTHON, writeMarkdown, writeResults, type ClipInfo, type ReceiverProcess, type SenderStats,
 } from './lib/index.ts';
 
 const argv = process.argv.slice(2);
+const QUICK = argv.includes('--quick');
 const arg = (name: string, dflt: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : dflt);
 const LONG = argv.includes('--long');
 /** Only the side-by-side rows (no end-to-end rows, no soak): a quicker run. */
 const SIDE_ONLY = argv.includes('--side-only');
-const MEASURE_MS = arg('--measure-ms', 5000);
-const WARMUP_MS = 2000;
-const REPEATS = arg('--repeats', 2);
-const E2E_MS = arg('--e2e-ms', 8000);
-const SOAK_MS = LONG ? 300_000 : arg('--soak-ms', 45_000);
+const MEASURE_MS = arg('--measure-ms', QUICK ? 2000 : 5000);
+const WARMUP_MS = QUICK ? 1000 : 2000;
+const REPEATS = arg('--repeats', QUICK ? 1 : 2);
+const E2E_MS = arg('--e2e-ms', QUICK ? 3000 : 8000);
+const SOAK_MS = LONG ? 300_000 : arg('--soak-ms', QUICK ? 5000 : 45_000);
 const CODECS = ['VP8', 'H264'] as const;
-const SIZES = [[640, 480], [1280, 720], [1920, 1080]] as const;
+const FPS = 30;
+/** Width, height and the clip's target bitrate (kbps): a webcam's. */
+const SIZES = ([[640, 480, 1200], [1280, 720, 2000], [1920, 1080, 4000]] as const).filter(([, h]) => !QUICK || h >= 720);
+/** Keyframe spacing of the clip (s); the clip is a whole number of such groups, so it loops without an odd one. */
+const GOP_S = 2;
+const CLIP_FRAMES = 3 * GOP_S * FPS;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 type Codec = (typeof CODECS)[number];
@@ -85,20 +95,91 @@ interface Run {
   extra?: Record<string, number | string>;
 }
 
+/** What the sender really sent in the window; `limit` is Chromium's quality limitation (the clip sender has none). */
 interface SenderWindow { framesEncoded: number; kbps: number; fps: number; width: number; height: number; limit: string }
-interface SenderStats { framesEncoded: number; bytesSent: number; fps: number; w: number; h: number; limit: string }
 
-// ---- the page: one Chromium for the whole bench; its signaling goes to whichever stack is measured ----
+// ---- side by side: one clip sender process per row, each receiver a process of its own ----
+interface RxStats { frames: number; damaged: number; samples: number[][] }
+
+function clipWindow(a: SenderStats, b: SenderStats, wallMs: number): SenderWindow {
+  return {
+    framesEncoded: b.framesSent - a.framesSent, kbps: r1(((b.bytesSent - a.bytesSent) * 8) / wallMs),
+    fps: r1(((b.framesSent - a.framesSent) * 1000) / wallMs), width: b.clip.width, height: b.clip.height, limit: 'none',
+  };
+}
+
+/** One stream from the clip sender into one receiver: a measured window of that receiver's process. */
+async function runReceiver(rx: ReceiverProcess, senders: ClipSenders, cfg: Config, repeat: number, measureMs: number): Promise<Run> {
+  await rx.call('/reset', {});
+  const [id] = await senders.add(1, `${rx.url}/offer`);
+  try {
+    const t = Date.now();
+    while ((await rx.call<RxStats>('/stats')).frames === 0) {
+      if (Date.now() - t > 30_000) throw new Error(`${rx.name} ${cfg.codec} ${cfg.width}x${cfg.height}: no picture within 30 s`);
+      await sleep(50);
+    }
+    await sleep(WARMUP_MS);
+    const loadavg = os.loadavg();
+    await rx.call('/reset', {});
+    const s0 = await senders.stats();
+    const cpu0 = processCpuMs(rx.pid);
+    const main0 = processCpuMs(rx.pid, rx.pid);
+    const t0 = performance.now();
+    await sleep(measureMs);
+    const cpu1 = processCpuMs(rx.pid);
+    const main1 = processCpuMs(rx.pid, rx.pid);
+    const wallMs = performance.now() - t0;
+    const st = await rx.call<RxStats>('/stats');
+    const s1 = await senders.stats();
+    const latency = st.samples.map((x: number[]) => x[0]);
+    const cpuMs = cpu1 - cpu0;
+    return {
+      stack: rx.name as Run['stack'], codec: cfg.codec, size: sizeName(cfg), repeat, wallMs, frames: st.frames, fps: r1((st.frames * 1000) / wallMs),
+      cpuMs, cpuMsPerFrame: r2(cpuMs / Math.max(1, st.frames)), latencyP50: r1(pct(latency, 0.5)), latencyP95: r1(pct(latency, 0.95)),
+      damaged: st.damaged, sender: clipWindow(s0, s1, wallMs), loadavg, samples: { latency },
+      extra: { rssMiB: r1(processRssMiB(rx.pid)), cpuMainPerFrame: r2((main1 - main0) / Math.max(1, st.frames)), plis: s1.plis - s0.plis },
+    };
+  } finally {
+    await senders.closeAll();
+    await rx.call('/close', { session_id: id }).catch(() => undefined);
+  }
+}
+
+/** The floor: node-av decoding the sender's own encoded clip from memory, in a process of its own. */
+async function runFloor(senders: ClipSenders, cfg: Config, clip: ClipInfo, like: Run | undefined): Promise<Run> {
+  const dir = mkdtempSync(join(os.tmpdir(), 'holots-floor-'));
+  const file = join(dir, 'clip.bin');
+  // About as many pictures as a receiver's window, and at least the whole clip.
+  const loops = Math.max(1, Math.round((MEASURE_MS * FPS) / 1000 / clip.frames));
+  try {
+    await senders.dump(file);
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', `${ROOT}bench/receivers/decode-floor.ts`, file, '--loops', String(loops)], { cwd: ROOT, maxBuffer: 1 << 20 }, (err: Error | null, stdout: string, stderr: string) => err ? reject(new Error(`decode-floor: ${err.message} ${stderr}`)) : resolve(stdout));
+    });
+    const f = JSON.parse(out.trim().split('\n').at(-1)!) as { frames: number; pictures: number; errors: number; cpuMs: number; cpuMsPerFrame: number; width: number };
+    return {
+      stack: 'floor', codec: cfg.codec, size: sizeName(cfg), repeat: 0, wallMs: NaN, frames: f.pictures, fps: NaN, cpuMs: f.cpuMs, cpuMsPerFrame: r2(f.cpuMsPerFrame),
+      latencyP50: NaN, latencyP95: NaN, damaged: f.errors, loadavg: os.loadavg(), samples: {},
+      sender: like?.sender ?? { framesEncoded: 0, kbps: clip.kbps, fps: NaN, width: clip.width, height: clip.height, limit: 'none' },
+      extra: { clipFrames: f.frames, decodeErrors: f.errors, pictureWidth: f.width, clipKbps: clip.kbps, loops },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- end to end: Chromium's page (launched only for these rows); its signaling goes to the graph under test ----
 let forward: (r: PlainRequest) => Promise<SignalingReply> = async () => ({ ok: false, status: 503, error: 'no stack' });
-const browser = await launchSender((r) => forward(r));
+let browser: SenderBrowser | null = null;
+interface PageStats { framesEncoded: number; bytesSent: number; fps: number; w: number; h: number; limit: string }
 
-async function senderStats(sessionId: string): Promise<SenderStats> {
-  const out = await browser.page.evaluate((id) => (window as unknown as { senderStats(i: string): Promise<SenderStats[] | null> }).senderStats(id), sessionId);
+async function senderStats(sessionId: string): Promise<PageStats> {
+  const out = await browser!.page.evaluate((id) => (window as unknown as { senderStats(i: string): Promise<PageStats[] | null> }).senderStats(id), sessionId);
   if (!out?.length) throw new Error(`no outbound-rtp stats for session ${sessionId}`);
   return out[0];
 }
 
-function senderWindow(a: SenderStats, b: SenderStats, wallMs: number): SenderWindow {
+function senderWindow(a: PageStats, b: PageStats, wallMs: number): SenderWindow {
   return {
     framesEncoded: b.framesEncoded - a.framesEncoded,
     kbps: r1(((b.bytesSent - a.bytesSent) * 8) / wallMs),
@@ -108,100 +189,9 @@ function senderWindow(a: SenderStats, b: SenderStats, wallMs: number): SenderWin
 }
 
 async function open(cfg: Config): Promise<string> {
-  const r = await startSession(browser.page, { width: cfg.width, height: cfg.height, codec: cfg.codec, kind: 'offer', source: 'timecode', motion: true, recordEncoded: true });
+  const r = await startSession(browser!.page, { width: cfg.width, height: cfg.height, codec: cfg.codec, kind: 'offer', source: 'timecode', motion: true });
   if (!r.ok) throw new Error(`${cfg.codec} ${cfg.width}x${cfg.height}: ${r.status} ${r.error}`);
   return r.sessionId!;
-}
-
-// ---- the receivers under test: each a process of its own, the same HTTP API ----
-/** A webcam's rate for each size: both stacks' answers carry the same hints, so Chrome sends them the same. */
-const BITRATE: Record<number, { min: number; start: number; max: number }> = {
-  480: { min: 1000, start: 1200, max: 1500 }, 720: { min: 1800, start: 2000, max: 2500 }, 1080: { min: 3500, start: 4000, max: 4500 },
-};
-
-interface RxStats { frames: number; damaged: number; samples: number[][]; receiver?: Record<string, unknown>[] }
-
-function receiverSignal(rx: ReceiverProcess, cfg: Config) {
-  return async (r: PlainRequest): Promise<SignalingReply> => {
-    if (r.kind === 'offer') {
-      const a = await rx.call<{ sdp: string; session_id: string }>('/offer', { sdp: r.sdp, type: 'offer' });
-      return { ok: true, sdp: withBitrateHints(a.sdp, BITRATE[cfg.height]), sessionId: a.session_id };
-    }
-    if (r.kind === 'close') { await rx.call('/close', { session_id: r.sessionId }); return { ok: true }; }
-    return { ok: false, status: 400, error: `the bench receivers take no '${r.kind}'` };
-  };
-}
-
-interface Recording { codec: Codec; frames: { key: boolean; data: string }[] }
-
-/** One measured window of one receiver process: its CPU from /proc, its pictures and latency from its /stats. */
-async function runReceiver(rx: ReceiverProcess, cfg: Config, repeat: number, record: boolean): Promise<{ run: Run; recording?: Recording }> {
-  forward = receiverSignal(rx, cfg);
-  await rx.call('/reset', {});
-  const id = await open(cfg);
-  try {
-    const t = Date.now();
-    while ((await rx.call<RxStats>('/stats')).frames === 0) {
-      if (Date.now() - t > 30_000) throw new Error(`${rx.name} ${cfg.codec} ${cfg.width}x${cfg.height}: no frame within 30 s`);
-      await sleep(50);
-    }
-    await sleep(WARMUP_MS);
-    const loadavg = os.loadavg();
-    await rx.call('/reset', {});
-    const s0 = await senderStats(id);
-    const cpu0 = processCpuMs(rx.pid);
-    const main0 = processCpuMs(rx.pid, rx.pid);
-    const t0 = performance.now();
-    await sleep(MEASURE_MS);
-    const cpu1 = processCpuMs(rx.pid);
-    const main1 = processCpuMs(rx.pid, rx.pid);
-    const wallMs = performance.now() - t0;
-    // A string, not a function: tsx would wrap named helpers in __name(), which the page does not have.
-    const recording: Recording | undefined = record ? { codec: cfg.codec, frames: await browser.page.evaluate(`(() => {
-      window.recording = false;
-      const frames = window.encodedFrames.map((f) => {
-        let s = '';
-        for (let i = 0; i < f.data.length; i += 0x8000) s += String.fromCharCode(...f.data.subarray(i, i + 0x8000));
-        return { key: f.key, data: btoa(s) };
-      });
-      window.encodedFrames = [];
-      return frames;
-    })()`) } : undefined;
-    const st = await rx.call<RxStats>('/stats');
-    const s1 = await senderStats(id);
-    const latency = st.samples.map((x: number[]) => x[0]);
-    const cpuMs = cpu1 - cpu0;
-    const run: Run = {
-      stack: rx.name as Run['stack'], codec: cfg.codec, size: sizeName(cfg), repeat, wallMs, frames: st.frames, fps: r1((st.frames * 1000) / wallMs),
-      cpuMs, cpuMsPerFrame: r2(cpuMs / Math.max(1, st.frames)), latencyP50: r1(pct(latency, 0.5)), latencyP95: r1(pct(latency, 0.95)),
-      damaged: st.damaged, sender: senderWindow(s0, s1, wallMs), loadavg, samples: { latency },
-      extra: { rssMiB: r1(processRssMiB(rx.pid)), cpuMainPerFrame: r2((main1 - main0) / Math.max(1, st.frames)) },
-    };
-    return { run, recording };
-  } finally {
-    await stopSession(browser.page, id).catch(() => undefined);
-  }
-}
-
-/** The floor: node-av decoding the recorded frames from memory in a process of its own. */
-async function runFloor(rec: Recording, like: Run): Promise<Run> {
-  const dir = mkdtempSync(join(os.tmpdir(), 'holots-floor-'));
-  const file = join(dir, 'frames.bin');
-  try {
-    const datas = rec.frames.map((f) => Buffer.from(f.data, 'base64'));
-    const header = JSON.stringify({ codec: rec.codec, frames: rec.frames.map((f, i) => ({ key: f.key, bytes: datas[i].length })) });
-    writeFileSync(file, Buffer.concat([Buffer.from(`${header}\n`), ...datas]));
-    const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--import', 'tsx', `${ROOT}bench/receivers/decode-floor.ts`, file], { cwd: ROOT, maxBuffer: 1 << 20 }, (err: Error | null, stdout: string, stderr: string) => err ? reject(new Error(`decode-floor: ${err.message} ${stderr}`)) : resolve(stdout));
-    });
-    const f = JSON.parse(out.trim().split('\n').at(-1)!) as { frames: number; pictures: number; errors: number; cpuMs: number; cpuMsPerFrame: number; width: number };
-    return {
-      ...like, stack: 'floor', frames: f.pictures, fps: NaN, cpuMs: f.cpuMs, cpuMsPerFrame: r2(f.cpuMsPerFrame), latencyP50: NaN, latencyP95: NaN, damaged: f.errors, samples: {},
-      extra: { recordedFrames: f.frames, decodeErrors: f.errors, pictureWidth: f.width, recordedKbps: r1((datas.reduce((a, d) => a + d.length, 0) * 8) / like.wallMs) },
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 // ---- holots ----
@@ -337,7 +327,7 @@ async function runHolots(cfg: Config, repeat: number, opts: HolotsOpts): Promise
       },
     };
   } finally {
-    if (id) await stopSession(browser.page, id).catch(() => undefined);
+    if (id) await stopSession(browser!.page, id).catch(() => undefined);
     app.stop();
     await running;
   }
@@ -351,33 +341,41 @@ async function statsOf(injector: ReturnType<typeof makeSignalingInjector>): Prom
 
 // ---- the runs ----
 const started = Date.now();
-console.log(`holots vs the seed stack — ${describeMachine()}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-const receivers = LONG ? [] : [await startHolotsReceiver(['--min-kbps', '0', '--start-kbps', '0']), await startSeedReceiver()];
+console.log(`holots vs the seed stack — ${describeMachine()}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}${QUICK ? ' (--quick: a pipeline check, not figures)' : ''}`);
+const receivers = LONG ? [] : [await startHolotsReceiver(['--clock', 'rtp']), await startSeedReceiver(['--clock', 'rtp'])];
 const runs: Run[] = [];
-const log = (r: Run) => console.error(`  ${r.stack.padEnd(10)} ${r.codec} ${r.size} #${r.repeat}: ${r.fps} fps, ${r.cpuMsPerFrame} CPU ms/frame, latency ${r.latencyP50}/${r.latencyP95} ms, sender ${r.sender.fps} fps ${r.sender.kbps} kbps ${r.sender.width}x${r.sender.height}${r.damaged ? `, ${r.damaged} damaged` : ''}`);
+const clips: ClipInfo[] = [];
+const log = (r: Run) => console.error(`  ${r.stack.padEnd(10)} ${r.codec} ${r.size} #${r.repeat}: ${r.fps} fps, ${r.cpuMsPerFrame} CPU ms/frame, latency ${r.latencyP50}/${r.latencyP95} ms, sender ${r.sender.fps} fps ${r.sender.kbps} kbps ${r.sender.width}x${r.sender.height}${r.damaged ? `, ${r.damaged} damaged` : ''}, load ${r.loadavg[0].toFixed(2)}`);
 try {
-  if (!LONG) {
-    // A throwaway session each way first: Chromium's encoders, werift and aiortc all warm up on it.
-    for (const rx of receivers) await runReceiver(rx, { codec: 'VP8', width: 640, height: 480 }, -1, false);
-  }
-  for (let rep = 0; rep < (LONG ? 0 : REPEATS); rep++) {
-    for (const codec of CODECS) {
-      for (const [width, height] of SIZES) {
-        const cfg = { codec, width, height };
-        // Alternate which stack goes first, so neither always meets a freshly warmed sender.
-        const order = (rep + CODECS.indexOf(codec)) % 2 === 0 ? receivers : [...receivers].reverse();
-        for (const rx of order) {
-          // The floor decodes what Chromium encoded during the holots window of the first repeat.
-          const { run, recording } = await runReceiver(rx, cfg, rep, rx.name === 'holots' && rep === 0);
-          runs.push(run); log(run);
-          if (recording) {
-            try { const floor = await runFloor(recording, run); runs.push(floor); log(floor); } catch (err) { console.error(`  floor ${codec} ${height}p: ${(err as Error).message}`); }
+  let warmed = false;
+  for (const codec of LONG ? [] : CODECS) {
+    for (const [width, height, kbps] of SIZES) {
+      const cfg = { codec, width, height };
+      const senders = await ClipSenders.start({ codec, width, height, fps: FPS, frames: CLIP_FRAMES, kbps, gopS: GOP_S });
+      clips.push(senders.clip);
+      console.error(`  clip ${codec} ${height}p: ${senders.clip.kbps} kbps, ${senders.clip.frames} frames, ${senders.clip.keyframes} keyframes`);
+      try {
+        // A throwaway stream into each receiver first: werift, aiortc and their decoders warm up on it.
+        if (!warmed) { for (const rx of receivers) await runReceiver(rx, senders, cfg, -1, 1000); warmed = true; }
+        let holotsRun: Run | undefined;
+        for (let rep = 0; rep < REPEATS; rep++) {
+          // Alternate which stack goes first, so neither always meets the machine in the same state.
+          const order = (rep + CODECS.indexOf(codec)) % 2 === 0 ? receivers : [...receivers].reverse();
+          for (const rx of order) {
+            const run = await runReceiver(rx, senders, cfg, rep, MEASURE_MS);
+            runs.push(run); log(run);
+            if (rx.name === 'holots') holotsRun ??= run;
           }
         }
+        const floor = await runFloor(senders, cfg, senders.clip, holotsRun);
+        runs.push(floor); log(floor);
+      } finally {
+        await senders.stop();
       }
     }
   }
   await Promise.all(receivers.map((rx) => rx.stop()));
+  if (!SIDE_ONLY) browser = await launchSender((r) => forward(r));
   for (const codec of LONG || SIDE_ONLY ? [] : CODECS) {
     for (const [width, height] of [[1280, 720], [1920, 1080]] as const) {
       const r = await runHolots({ codec, width, height }, 0, { kind: 'e2e', measureMs: E2E_MS });
@@ -389,14 +387,14 @@ try {
     runs.push(r); log(r);
   }
   if (!SIDE_ONLY) {
-    const soak = await runHolots({ codec: 'VP8', width: 1280, height: 720 }, 0, { kind: 'e2e', measureMs: SOAK_MS, rssEveryMs: 5000 });
+    const soak = await runHolots({ codec: 'VP8', width: 1280, height: 720 }, 0, { kind: 'e2e', measureMs: SOAK_MS, rssEveryMs: Math.min(5000, SOAK_MS) });
     soak.stack = 'holots e2e';
     (soak.extra ??= {}).soak = 1;
     runs.push(soak); log(soak);
   }
 } finally {
   await Promise.all(receivers.map((rx) => rx.stop()));
-  await browser.close();
+  await browser?.close();
 }
 
 // ---- tables ----
@@ -405,8 +403,8 @@ const pick = (stack: Run['stack'], codec: Codec, size: string, soak = false) =>
 const med = (rs: Run[], f: (r: Run) => number) => median(rs.map(f));
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
-const sideHead = ['codec', 'size', 'sent (kbps, size)', 'holots fps', 'seed fps', 'holots CPU ms/frame', 'seed CPU ms/frame', 'floor CPU ms/frame',
-  'holots/seed', 'holots/floor', 'holots p50 ms', 'seed p50 ms', 'holots p95 ms', 'seed p95 ms', 'goal CPU'];
+const sideHead = ['codec', 'size', 'sent (kbps, size, fps)', 'holots fps', 'seed fps', 'holots CPU ms/frame', 'seed CPU ms/frame', 'floor CPU ms/frame',
+  'holots/seed', 'holots/floor', 'holots p50 / p95 ms', 'seed p50 / p95 ms', 'PLIs holots / seed', 'goal CPU'];
 const sideRows: string[][] = [];
 const cpuGoals: { codec: Codec; size: string; ratio: number; floorRatio: number; met: boolean }[] = [];
 for (const codec of CODECS) {
@@ -420,11 +418,12 @@ for (const codec of CODECS) {
     const met = hc <= 0.5 * sc && hc <= 1.5 * fc;
     if (goal) cpuGoals.push({ codec, size, ratio: hc / sc, floorRatio: hc / fc, met });
     const sent = [...H, ...S].map((r) => r.sender);
-    sideRows.push([codec, size, `${median(sent.map((x) => x.kbps)).toFixed(0)}, ${median(sent.map((x) => x.width))}x${median(sent.map((x) => x.height))}`,
+    const plis = (rs: Run[]) => rs.reduce((n, r) => n + Number(r.extra?.plis ?? 0), 0);
+    sideRows.push([codec, size, `${median(sent.map((x) => x.kbps)).toFixed(0)}, ${median(sent.map((x) => x.width))}x${median(sent.map((x) => x.height))}, ${median(sent.map((x) => x.fps)).toFixed(1)}`,
       med(H, (r) => r.fps).toFixed(1), med(S, (r) => r.fps).toFixed(1), hc.toFixed(2), sc.toFixed(2), Number.isFinite(fc) ? fc.toFixed(2) : '-',
       ratio(hc, sc), Number.isFinite(fc) ? ratio(hc, fc) : '-',
-      med(H, (r) => r.latencyP50).toFixed(1), med(S, (r) => r.latencyP50).toFixed(1), med(H, (r) => r.latencyP95).toFixed(1), med(S, (r) => r.latencyP95).toFixed(1),
-      goal ? `${met ? 'met' : 'MISSED'} (<= 0.5x seed, <= 1.5x floor)` : '-']);
+      `${med(H, (r) => r.latencyP50).toFixed(1)} / ${med(H, (r) => r.latencyP95).toFixed(1)}`, `${med(S, (r) => r.latencyP50).toFixed(1)} / ${med(S, (r) => r.latencyP95).toFixed(1)}`,
+      `${plis(H)} / ${plis(S)}`, goal ? `${met ? 'met' : 'MISSED'} (<= 0.5x seed, <= 1.5x floor)` : '-']);
   }
 }
 
@@ -441,9 +440,9 @@ for (const codec of CODECS) {
 }
 
 const stageMed = (r: Run, k: string) => (r.samples[k]?.length ? median(r.samples[k]) : NaN);
-const e2eHead = ['codec', 'size', 'readback', 'fps', 'p50 ms', 'p95 ms', 'seed p50 ms', 'seed/holots p50', 'sender fps', 'encoded - shown', 'receiver dropped', 'goal'];
+const e2eHead = ['codec', 'size', 'readback', 'fps', 'p50 ms', 'p95 ms', 'receive path p50 ms holots / seed', 'seed/holots receive path', 'sender fps', 'encoded - shown', 'receiver dropped', 'goal'];
 const e2eRows: string[][] = [];
-const latencyGoals: { codec: Codec; p50: number; seedP50: number; met: boolean }[] = [];
+const latencyGoals: { codec: Codec; p50: number; holotsRxP50: number; seedRxP50: number; met: boolean }[] = [];
 const dropGoals: { codec: Codec; fps: number; dropped: number; met: boolean }[] = [];
 const stageHead = ['codec', 'size', 'sender+network+receive', 'depacketize+queue', 'decode', 'queue+upload+draw', 'readback+deliver', 'whole p50'];
 const stageRows: string[][] = [];
@@ -452,12 +451,14 @@ for (const codec of CODECS) {
     const r = pick(stack, codec, size)[0];
     if (!r) continue;
     const readback = stack === 'holots e2e';
-    const seedP50 = med(pick('seed', codec, size), (x) => x.latencyP50);
+    // The ratio compares the receive paths on the same clock (the clip sender's, side by side above): the
+    // end-to-end figure also holds Chromium's capture and encode, which the seed's receive path alone does not.
+    const seedRxP50 = med(pick('seed', codec, size), (x) => x.latencyP50), holotsRxP50 = med(pick('holots', codec, size), (x) => x.latencyP50);
     const dropped = Number(r.extra!.receiverDropped);
     let goal = '';
     if (size === '720p') {
-      const met = r.latencyP50 <= 20 && seedP50 / r.latencyP50 >= 3;
-      latencyGoals.push({ codec, p50: r.latencyP50, seedP50, met });
+      const met = r.latencyP50 <= 20 && seedRxP50 / holotsRxP50 >= 3;
+      latencyGoals.push({ codec, p50: r.latencyP50, holotsRxP50, seedRxP50, met });
       goal = `latency ${met ? 'met' : 'MISSED'}`;
     } else if (!readback) {
       // The app's own graph (no read-back): every frame that reaches HolovizOp is drawn.
@@ -466,7 +467,7 @@ for (const codec of CODECS) {
       goal = `1080p30 no drops ${met ? 'met' : 'MISSED'}`;
     }
     e2eRows.push([codec, size, readback ? 'yes' : 'no', r.fps.toFixed(1), readback ? r.latencyP50.toFixed(1) : '-', readback ? r.latencyP95.toFixed(1) : '-',
-      seedP50.toFixed(1), readback ? ratio(seedP50, r.latencyP50) : '-',
+      `${holotsRxP50.toFixed(1)} / ${seedRxP50.toFixed(1)}`, ratio(seedRxP50, holotsRxP50),
       r.sender.fps.toFixed(1), String(r.extra!.encodedMinusShown), String(dropped), goal]);
     if (readback) stageRows.push([codec, size, ...['sender', 'assembleAndQueue', 'decode', 'renderQueueUploadDraw', 'readbackDeliver'].map((k) => stageMed(r, k).toFixed(1)), r.latencyP50.toFixed(1)]);
   }
@@ -485,16 +486,17 @@ if (LONG) {
 }
 
 const goalLines = [
-  ...latencyGoals.map((g) => `${g.met ? 'met   ' : 'MISSED'} latency ${g.codec} 720p: holots e2e p50 ${g.p50} ms (goal <= 20 ms) vs seed ${g.seedP50} ms: ${(g.seedP50 / g.p50).toFixed(2)}x lower (goal >= 3x)`),
+  ...latencyGoals.map((g) => `${g.met ? 'met   ' : 'MISSED'} latency ${g.codec} 720p: holots e2e p50 ${g.p50} ms (goal <= 20 ms); receive path p50 ${g.holotsRxP50} ms vs the seed's ${g.seedRxP50} ms: ${(g.seedRxP50 / g.holotsRxP50).toFixed(2)}x lower (goal >= 3x)`),
   ...cpuGoals.map((g) => `${g.met ? 'met   ' : 'MISSED'} CPU ${g.codec} ${g.size}: holots/seed ${g.ratio.toFixed(2)}x (goal <= 0.5x), holots/floor ${g.floorRatio.toFixed(2)}x (goal <= 1.5x)`),
   ...dropGoals.map((g) => `${g.met ? 'met   ' : 'MISSED'} 1080p30 end to end ${g.codec} (HolovizOp, no read-back): ${g.fps} fps, receiver dropped ${g.dropped} (goal >= 29 fps, 0 dropped)`),
 ];
 const tookS = Math.round((Date.now() - started) / 1000);
 const loads = runs.map((r) => r.loadavg[0]);
 const note = `Load average (1 min) during the runs: ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)} on ${os.cpus().length} cores. ` +
-  `${REPEATS} repeats x ${MEASURE_MS / 1000} s per stack and configuration after a ${WARMUP_MS / 1000} s warm-up, medians of the repeats; end to end ${E2E_MS / 1000} s per row.`;
+  `${REPEATS} repeats x ${MEASURE_MS / 1000} s per stack and configuration after a ${WARMUP_MS / 1000} s warm-up, medians of the repeats; end to end ${E2E_MS / 1000} s per row.` +
+  (QUICK ? ' **--quick**: a pipeline check, not figures.' : '');
 
-console.log('\nSide by side, each receiver in its own process (holots WebRTCClientOp -> sink, seed aiortc recv() + to_rgb().to_ndarray(), floor node-av decode from memory):\n');
+console.log('\nSide by side, one pre-encoded stream into each receiver in its own process (holots WebRTCClientOp -> sink, seed aiortc recv() + to_rgb().to_ndarray(), floor node-av decoding the same clip from memory):\n');
 console.log(formatTable(sideHead, sideRows));
 console.log('\nCPU per frame by thread, ms (each receiver process\'s main thread and the rest, from /proc):\n');
 console.log(formatTable(cpuHead, cpuRows));
@@ -506,7 +508,9 @@ console.log(`\n${soakLine(soakRun, SOAK_MS)}${LONG ? '' : ' (default run; --long
 console.log(`\n${goalLines.join('\n')}\n\n${note}\nbench took ${tookS} s`);
 
 const md = [
-  `Side by side, each receiver in a process of its own, its CPU from /proc (holots: WebRTCClientOp -> sink; seed: aiortc \`recv()\` + \`to_rgb().to_ndarray()\`; floor: node-av decoding from memory the frames Chromium encoded for the holots session, from its first keyframe). The driver (playwright, Chromium, bookkeeping) is charged to none. The page draws a time code over moving noise; "sent" is what Chromium really sent (median over both stacks' windows). Latency is glass-to-glass from the page's time code.`,
+  `Side by side: one stream at a time from the clip sender (its own process: a webcam-like clip encoded once, sent by werift without re-encoding) into each receiver, each in a process of its own, its CPU from /proc (holots: WebRTCClientOp -> sink; seed: aiortc \`recv()\` + \`to_rgb().to_ndarray()\`; floor: node-av decoding the same encoded clip from memory). The driver and the sender are charged to none. "sent" is what the sender really sent in the windows (RTP payload kbps, picture size, fps; median over both stacks' windows). Latency: the sender's clock when it sent the frame -> the picture in the consumer's hands. PLIs: keyframe requests the receivers sent in their windows.`,
+  '',
+  `Clips: ${clips.map((c) => `${c.codec} ${c.width}x${c.height} ${c.kbps} kbps (${c.frames} frames, ${c.keyframes} keyframes)`).join('; ')}.`,
   '',
   formatMarkdownTable(sideHead, sideRows),
   '',
@@ -514,7 +518,7 @@ const md = [
   '',
   formatMarkdownTable(cpuHead, cpuRows),
   '',
-  `End to end (in the bench process: latency and drops only, no CPU figure), Chromium -> WebRTCClientOp -> HolovizOp (headless EGL on llvmpipe, render_buffer_output) -> time code read from the rendered picture. "seed p50" is the seed's receive path alone (it has no renderer here), so the ratio favours the seed.`,
+  `End to end (in the bench process: latency and drops only, no CPU figure), Chromium -> WebRTCClientOp -> HolovizOp (headless EGL on llvmpipe, render_buffer_output) -> time code read from the rendered picture. The receive-path columns are the side-by-side rows' p50 (the clip sender's clock, the same for both stacks); the seed has no renderer here.`,
   '',
   formatMarkdownTable(e2eHead, e2eRows),
   '',
@@ -533,7 +537,8 @@ const md = [
 ].join('\n');
 writeMarkdown('seed', md);
 const file = writeResults('seed', {
-  config: { measureMs: MEASURE_MS, warmupMs: WARMUP_MS, repeats: REPEATS, e2eMs: E2E_MS, soakMs: SOAK_MS, long: LONG, python: SEED_PYTHON, bitrate: BITRATE },
+  config: { quick: QUICK, measureMs: MEASURE_MS, warmupMs: WARMUP_MS, repeats: REPEATS, e2eMs: E2E_MS, soakMs: SOAK_MS, long: LONG, python: SEED_PYTHON, sizes: SIZES, gopS: GOP_S, clipFrames: CLIP_FRAMES },
+  clips,
   goals: { latency: latencyGoals, cpu: cpuGoals, drops: dropGoals },
   runs,
 });

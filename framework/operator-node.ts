@@ -130,8 +130,15 @@ export class OperatorNode implements Schedulable {
       get signal() { return node.runtime.signal; },
       fail: (error: unknown) => node.runtime.fail(error instanceof OperatorError ? error : new OperatorError(name, node.type, 'stream', error)),
       get stopTimeoutMs() { return node.runtime.stopTimeoutMs; },
+      isConnected: (portName: string) => node.isConnected(portName),
     };
     nodeOfContext.set(this.ctx, this);
+  }
+
+  /** Whether an output port has a connection or an observer now (false for an unknown port). */
+  isConnected(portName: string): boolean {
+    const out = this.outputs.find((o) => o.name === portName);
+    return out !== undefined && (out.connections.length > 0 || out.taps.length > 0);
   }
 
   /** The trace of the messages the current compute took (null when not tracking). */

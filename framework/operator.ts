@@ -32,6 +32,12 @@ export interface OperatorContext<P> {
   fail(error: unknown): void;
   /** How long shutdown gives computes in flight and flushes at stop (the run's `stopTimeoutMs`). */
   readonly stopTimeoutMs: number;
+  /**
+   * Whether anything takes this output port's messages: a connection (to an operator, a thread or another
+   * fragment) or an observer (`app.output`). Lets an operator skip work for an output nobody reads. An
+   * operator on a worker thread sees the ports as they were when the run started.
+   */
+  isConnected(port: string): boolean;
 }
 
 export interface OperatorHooks<P, I extends PortMap, O extends PortMap, S> {

@@ -4,3 +4,4 @@ export * from './machine.ts';
 export * from './results.ts';
 export * from './proc.ts';
 export * from './receiver-process.ts';
+export * from './clip-senders.ts';

@@ -90,6 +90,7 @@ export class PooledOperatorNode extends OperatorNode {
       const reply = await this.pool.request(thread, {
         t: 'init', op: this.name, type: this.type, module: this.module, params: this.params,
         logLevel: this.log.level, logScope: `${this.name}@${this.pool.name}#${thread}`, stopTimeoutMs: this.runtime.stopTimeoutMs,
+        connected: this.outputs.filter((o) => this.isConnected(o.name)).map((o) => o.name),
       });
       unwrapReply(reply);
     }));

@@ -11,7 +11,7 @@ export interface ModuleRef {
 
 /** What the main thread asks of one worker thread; every request is answered by a `reply` with its id. */
 export type ToThread =
-  | { t: 'init'; id: number; op: string; type: string; module: ModuleRef; params: unknown; logLevel: LogLevel; logScope: string; stopTimeoutMs: number }
+  | { t: 'init'; id: number; op: string; type: string; module: ModuleRef; params: unknown; logLevel: LogLevel; logScope: string; stopTimeoutMs: number; connected: string[] }
   | { t: 'start'; id: number; op: string }
   | { t: 'compute'; id: number; op: string; inputs: Record<string, Crossing>; meta: Metadata }
   | { t: 'stop'; id: number; op: string };

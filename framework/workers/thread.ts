@@ -76,6 +76,7 @@ async function init(msg: Extract<ToThread, { t: 'init' }>): Promise<void> {
       fail: (error: unknown) => post({ t: 'event', op: msg.op, kind: 'fail', error: toFailure(error) }),
       signal: abort.signal,
       stopTimeoutMs: msg.stopTimeoutMs,
+      isConnected: (port: string) => msg.connected.includes(port),
     },
   };
   for (const [name, spec] of Object.entries(def.outputs)) {

@@ -53,7 +53,8 @@ export const VideoStreamReplayerOp = defineOperator({
     const st = ctx.state;
     const p = ctx.params;
     while (st.pending.length === 0) {
-      const step = await st.reader.next();
+      // The compressed frames are copied (and H264 converted to Annex B) only for an `encoded` port someone reads.
+      const step = await st.reader.next(ctx.isConnected('encoded'));
       if (!step) {
         if (p.repeat && st.emitted > 0) {
           st.offsetMs = st.lastTimestamp + st.frameMs - (p.start_ms > 0 ? p.start_ms : 0);

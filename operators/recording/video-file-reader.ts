@@ -1,9 +1,9 @@
 import { access, constants as fsConstants } from 'node:fs/promises';
-import { BitStreamFilter, BitStreamFilterContext, CodecContext, FFmpegError, FormatContext, Frame, Packet, SoftwareScaleContext, type Stream } from 'node-av';
+import { BitStreamFilter, BitStreamFilterContext, CodecContext, FFmpegError, FormatContext, Frame, Packet, type Stream } from 'node-av';
 import {
-  AV_NOPTS_VALUE, AV_PIX_FMT_RGBA, AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUVJ420P, AV_PKT_FLAG_KEY, AVCOL_RANGE_JPEG, AVCOL_SPC_BT709,
-  AVDISCARD_ALL, AVERROR_EAGAIN, AVERROR_EOF, AVMEDIA_TYPE_VIDEO, AVSEEK_FLAG_BACKWARD, SWS_BILINEAR, type AVPixelFormat,
+  AV_NOPTS_VALUE, AV_PKT_FLAG_KEY, AVDISCARD_ALL, AVERROR_EAGAIN, AVERROR_EOF, AVMEDIA_TYPE_VIDEO, AVSEEK_FLAG_BACKWARD,
 } from 'node-av/constants';
+import { PictureConverter, type PictureFormat } from '../media/decoded-picture.ts';
 import type { VideoCodecName, VideoFrame } from '../messages/index.ts';
 import { codecNameOf, findDecoder } from './codecs.ts';
 
@@ -28,10 +28,6 @@ export interface FilePacket {
  */
 export const PICTURE_RING = 8;
 
-type Bytes = VideoFrame['planes'][number]['data'];
-const bytes = (b: Uint8Array): Bytes => b as Bytes;
-const backing = new WeakMap<VideoFrame, Frame>();
-
 /**
  * The video stream of any file FFmpeg reads, demuxed and decoded with node-av's low-level API: the
  * high-level `Demuxer.packets()` needs Promise.withResolvers (Node >= 22) and on Node 20 ends at once
@@ -42,9 +38,10 @@ export class VideoFileReader {
   private readonly packet = new Packet();
   private readonly ring: Frame[] = [];
   private ringIndex = 0;
-  private scaler: SoftwareScaleContext | null = null;
+  private readonly pictures: PictureConverter;
   private annexB: BitStreamFilterContext | null = null;
   private readonly annexBOut = new Packet();
+  private lengthPrefixed: boolean | undefined;
   private draining = false;
   private closed = false;
   readonly codec: VideoCodecName | undefined;
@@ -55,10 +52,11 @@ export class VideoFileReader {
   /** ms, 0 when the container does not say. */
   readonly durationMs: number;
 
-  private constructor(readonly path: string, private readonly fmt: FormatContext, private readonly stream: Stream, private readonly dec: CodecContext, readonly codecName: string, readonly outputFormat: 'yuv420p' | 'rgba') {
+  private constructor(readonly path: string, private readonly fmt: FormatContext, private readonly stream: Stream, private readonly dec: CodecContext, readonly codecName: string, readonly outputFormat: PictureFormat) {
     this.packet.alloc();
     this.annexBOut.alloc();
     for (let i = 0; i < PICTURE_RING; i++) { const f = new Frame(); f.alloc(); this.ring.push(f); }
+    this.pictures = new PictureConverter(outputFormat, PICTURE_RING, (message, code) => new ReplayError(path, `${message}: ${FFmpegError.strerror(code)}`));
     const par = stream.codecpar;
     this.codec = codecNameOf(par.codecId);
     this.width = par.width;
@@ -69,7 +67,7 @@ export class VideoFileReader {
     this.durationMs = d > 0n && d !== AV_NOPTS_VALUE ? Number(d) * 1000 * stream.timeBase.num / stream.timeBase.den : 0;
   }
 
-  static async open(path: string, outputFormat: 'yuv420p' | 'rgba' = 'yuv420p'): Promise<VideoFileReader> {
+  static async open(path: string, outputFormat: PictureFormat = 'yuv420p'): Promise<VideoFileReader> {
     try {
       await access(path, fsConstants.R_OK);
     } catch (err) {
@@ -113,8 +111,10 @@ export class VideoFileReader {
   /**
    * The next compressed frame of the video stream and the pictures it completed (a decoder may hold some
    * back, they come with later packets and at the end). null: the file is done and the decoder drained.
+   * `withPacket: false` skips handing out the compressed frame (its copy, and for H264 the Annex B
+   * conversion), for a caller that only wants pictures.
    */
-  async next(): Promise<{ packet: FilePacket | null; pictures: VideoFrame[] } | null> {
+  async next(withPacket = true): Promise<{ packet: FilePacket | null; pictures: VideoFrame[] } | null> {
     if (this.closed) return null;
     if (this.draining) {
       const pictures = this.receive();
@@ -130,7 +130,7 @@ export class VideoFileReader {
       }
       if (ret < 0) throw new ReplayError(this.path, `reading failed: ${FFmpegError.strerror(ret)}`);
       if (this.packet.streamIndex !== this.stream.index) { this.packet.unref(); continue; }
-      const packet = this.toFilePacket();
+      const packet = withPacket ? this.toFilePacket() : null;
       let sent = await this.dec.sendPacket(this.packet);
       const pictures: VideoFrame[] = [];
       // A threaded decoder may be full: take what it has, then it takes the packet.
@@ -153,8 +153,9 @@ export class VideoFileReader {
 
   /** MP4 and Matroska store H264 as length-prefixed NAL units; EncodedFrame wants Annex B (h264_mp4toannexb). */
   private annexBData(p: Packet): Uint8Array {
-    const extradata = this.stream.codecpar.extradata;
-    if (!extradata || extradata[0] !== 1) return new Uint8Array(p.data!); // already Annex B (raw .h264, MPEG-TS)
+    // Read once: each codecpar.extradata read copies it. avcC extradata starts with version 1.
+    this.lengthPrefixed ??= this.stream.codecpar.extradata?.[0] === 1;
+    if (!this.lengthPrefixed) return new Uint8Array(p.data!); // already Annex B (raw .h264, MPEG-TS)
     if (!this.annexB) {
       const filter = BitStreamFilter.getByName('h264_mp4toannexb')!;
       this.annexB = new BitStreamFilterContext();
@@ -168,7 +169,8 @@ export class VideoFileReader {
     copy.free();
     const parts: Buffer[] = [];
     while (this.annexB.receivePacketSync(this.annexBOut) >= 0) { parts.push(Buffer.from(this.annexBOut.data!)); this.annexBOut.unref(); }
-    return new Uint8Array(Buffer.concat(parts));
+    const out = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   }
 
   private receive(): VideoFrame[] {
@@ -185,41 +187,9 @@ export class VideoFileReader {
   }
 
   private toVideoFrame(frame: Frame): VideoFrame {
-    const { width, height } = frame;
     const tb = this.stream.timeBase;
     const pts = frame.bestEffortTimestamp !== AV_NOPTS_VALUE ? frame.bestEffortTimestamp : frame.pts;
-    const timestamp = pts === AV_NOPTS_VALUE ? 0 : Number(pts) * 1000 * tb.num / tb.den;
-    const format = frame.format as AVPixelFormat;
-    const colorSpace = frame.colorSpace === AVCOL_SPC_BT709 ? 'bt709' as const : 'bt601' as const;
-    const colorRange = frame.colorRange === AVCOL_RANGE_JPEG || format === AV_PIX_FMT_YUVJ420P ? 'full' as const : 'limited' as const;
-    const data = frame.data!;
-    const ls = frame.linesize;
-    const ch = (height + 1) >> 1;
-    if (this.outputFormat === 'yuv420p' && (format === AV_PIX_FMT_YUV420P || format === AV_PIX_FMT_YUVJ420P)) {
-      const vf: VideoFrame = {
-        width, height, format: 'yuv420p', timestamp, colorSpace, colorRange,
-        planes: [
-          { data: bytes(data[0].subarray(0, ls[0] * height)), stride: ls[0] },
-          { data: bytes(data[1].subarray(0, ls[1] * ch)), stride: ls[1] },
-          { data: bytes(data[2].subarray(0, ls[2] * ch)), stride: ls[2] },
-        ],
-      };
-      backing.set(vf, frame);
-      return vf;
-    }
-    // Another layout (4:4:4, 10-bit...) or rgba asked for: libswscale into fresh buffers.
-    const dst = this.outputFormat === 'rgba' ? AV_PIX_FMT_RGBA : AV_PIX_FMT_YUV420P;
-    if (!this.scaler) {
-      this.scaler = new SoftwareScaleContext();
-      this.scaler.getContext(width, height, format, width, height, dst, SWS_BILINEAR);
-    }
-    const cw = (width + 1) >> 1;
-    const planes = this.outputFormat === 'rgba'
-      ? [{ data: bytes(new Uint8Array(width * height * 4)), stride: width * 4 }]
-      : [{ data: bytes(new Uint8Array(width * height)), stride: width }, { data: bytes(new Uint8Array(cw * ch)), stride: cw }, { data: bytes(new Uint8Array(cw * ch)), stride: cw }];
-    const ret = this.scaler.scaleSync(data, ls, 0, height, planes.map((p) => Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength)), planes.map((p) => p.stride));
-    if (ret < 0) throw new ReplayError(this.path, `colour conversion failed: ${FFmpegError.strerror(ret)}`);
-    return { width, height, format: this.outputFormat, timestamp, colorSpace, colorRange, planes };
+    return this.pictures.toVideoFrame(frame, pts === AV_NOPTS_VALUE ? 0 : Number(pts) * 1000 * tb.num / tb.den);
   }
 
   async close(): Promise<void> {
@@ -231,6 +201,6 @@ export class VideoFileReader {
     this.packet.free();
     this.annexBOut.free();
     this.annexB?.free();
-    this.scaler?.freeContext();
+    this.pictures.close();
   }
 }
