@@ -2,12 +2,13 @@
  * npm run bench:webrtc-out: a frame handed to the sender -> presented in Chromium (p50/p95, from the time
  * code drawn into each frame just before it is handed over, read back in the viewer page), and the
  * sender's CPU per frame (its own process only, from /proc), for holots' WebRTCServerOp and for holohub's
- * path (aiortc + PyAV encoding after an RGB conversion) in the same run; then 10 viewers of one 720p stream
- * against 1 (one shared encoder); then the whole loop camera -> holots -> browser at 720p
- * (`holots run apps/webrtc_video_client/app.yaml --view`, the page's camera drawing a time code that the
- * embedded viewer reads back).
- *   node --import tsx bench/webrtc-out.bench.ts [--quick] [--seconds N]
- * --quick: 720p only, 4 s windows (proves the bench runs end to end; figures from a full run).
+ * path (aiortc + PyAV encoding after an RGB conversion) in the same run; then the sender's CPU with 1, 2,
+ * 5 and 10 viewers of one 720p stream (one shared encoder), the viewers cheap werift peers in a process of
+ * their own (ten Chromium pages on the same cores starved everything); then the whole loop camera ->
+ * holots -> browser at 720p (`holots run apps/webrtc_video_client/app.yaml --view`, the page's camera
+ * drawing a time code that the embedded viewer reads back).
+ *   node --import tsx bench/webrtc-out.bench.ts [--quick] [--seconds N] [--viewers-only | --loop-only]
+ * --quick: 720p only, 1 and 10 viewers, 4 s windows (proves the bench runs end to end; figures from a full run).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { launchChromium, waitPageState } from '../testkit/chromium.ts';
 import { waitFor } from '../testkit/wait.ts';
 import { timeCodeCamera } from '../testkit/webrtc-sender.ts';
 import { pageConstantsModule } from '../operators/web-server/routes/page-constants.ts';
-import { describeMachine, formatMarkdownTable, machineInfo, processCpuMs, quantileOfSorted, SEED_PYTHON, sorted, writeMarkdown, writeResults } from './lib/index.ts';
+import { describeMachine, formatMarkdownTable, machineInfo, median, processCpuMs, quantileOfSorted, SEED_PYTHON, sorted, writeMarkdown, writeResults } from './lib/index.ts';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -27,6 +28,10 @@ const seconds = argv.includes('--seconds') ? Number(argv[argv.indexOf('--seconds
 const SIZES: [number, number][] = QUICK ? [[1280, 720]] : [[1280, 720], [1920, 1080]];
 /** Only the loop row (to look into it). */
 const LOOP_ONLY = argv.includes('--loop-only');
+/** Only the werift-viewer rows (sender CPU against the number of viewers). */
+const VIEWERS_ONLY = argv.includes('--viewers-only');
+const VIEWER_COUNTS = QUICK ? [1, 10] : [1, 2, 5, 10];
+const VIEWER_ROUNDS = 2;
 
 interface Row {
   system: string; codec: string; size: string; viewers: number; p50: number; p95: number; fps: number; cpuMsPerFrame: number; cpuPct: number; frames: number;
@@ -99,6 +104,74 @@ async function measure(system: string, codec: string, w: number, h: number, view
   }
 }
 
+interface WeriftRow {
+  viewers: number; round: number; fps: number; minViewerFps: number; cpuMsPerFrame: number; cpuPct: number; viewerCpuPct: number; frames: number;
+  /** Viewer 0's pictures, decoded with node-av: how many, how many carried a time code, frame -> decoded p50 ms. */
+  decoded: number; codes: number; decodedP50: number;
+}
+
+/** A line of JSON from a child's stdout that passes `match`. */
+function jsonLine<T>(proc: ChildProcess, match: (v: any) => boolean, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => { done(); reject(new Error(`no answer from the viewer process in ${timeoutMs} ms`)); }, timeoutMs);
+    const onData = (d: Buffer) => {
+      buf += d;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try { const v = JSON.parse(line); if (match(v)) { done(); resolve(v); return; } } catch { /* a log line */ }
+      }
+    };
+    const onExit = (code: number | null) => { done(); reject(new Error(`the viewer process exited ${code}`)); };
+    function done() { clearTimeout(timer); proc.stdout!.off('data', onData); proc.off('exit', onExit); }
+    proc.stdout!.on('data', onData);
+    proc.on('exit', onExit);
+  });
+}
+
+interface WeriftStats { viewers: { frames: number; packets: number }[]; picture: { decoded: number; codes: number; latencies: number[] } }
+
+/**
+ * N cheap viewers of one 720p H264 stream: werift recvonly peers in a process of their own
+ * (bench/webrtc-out/werift-viewers.ts), each assembling every frame, viewer 0 decoding and reading the
+ * time codes. Sender CPU is the sender process only, per frame it encoded.
+ */
+async function measureWerift(viewers: number, round: number): Promise<WeriftRow> {
+  const launched = await start(process.execPath, ['--import', 'tsx', 'bench/webrtc-out/sender.ts', 'H264', '1280', '720']);
+  const base = `http://127.0.0.1:${launched.port}/`;
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/webrtc-out/werift-viewers.ts', base, String(viewers)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (d) => { err += d; });
+  try {
+    await jsonLine(proc, (v) => v.ready === true, 150_000).catch((e) => { throw new Error(`${e.message}: ${err.trim().split('\n').slice(-3).join(' ')}`); });
+    await new Promise((r) => setTimeout(r, 1000));
+    const stats = async () => { const a = jsonLine<WeriftStats>(proc, (v) => Array.isArray(v.viewers), 10_000); proc.stdin!.write('stats\n'); return a; };
+    const s0 = await stats();
+    const frames0 = (await (await fetch(`${base}whep`)).json()).stream.framesEncoded as number;
+    const cpu0 = processCpuMs(launched.proc.pid!);
+    const vcpu0 = processCpuMs(proc.pid!);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const cpuMs = processCpuMs(launched.proc.pid!) - cpu0;
+    const viewerCpuMs = processCpuMs(proc.pid!) - vcpu0;
+    const elapsed = performance.now() - t0;
+    const frames = (await (await fetch(`${base}whep`)).json()).stream.framesEncoded - frames0;
+    const s1 = await stats();
+    const perViewerFps = s1.viewers.map((v, i) => (v.frames - s0.viewers[i].frames) / (elapsed / 1000));
+    const lat = s1.picture.latencies;
+    return {
+      viewers, round, fps: perViewerFps[0], minViewerFps: Math.min(...perViewerFps), cpuMsPerFrame: cpuMs / Math.max(1, frames), cpuPct: (cpuMs / elapsed) * 100,
+      viewerCpuPct: (viewerCpuMs / elapsed) * 100, frames, decoded: s1.picture.decoded - s0.picture.decoded, codes: s1.picture.codes - s0.picture.codes,
+      decodedP50: quant(lat, 0.5),
+    };
+  } finally {
+    await stopChild(proc, 'SIGINT', 3000);
+    await stopProcess(launched.proc);
+  }
+}
+
 /**
  * The whole loop at 720p: the app's own page streams a "camera" (a canvas drawing the time code over moving
  * noise) with H264; holots decodes it, HolovizOp renders it headless, WebRTCServerOp encodes the rendered
@@ -158,13 +231,10 @@ const tmp = mkdtempSync(join(os.tmpdir(), 'holots-webrtc-out-'));
 const PAGE_CONSTANTS = join(tmp, 'constants.js');
 writeFileSync(PAGE_CONSTANTS, pageConstantsModule());
 if (noAiortc) console.error(`webrtc-out: aiortc rows skipped: ${noAiortc}`);
-// Ten pages in one browser: all but the front one count as background, and Chromium then runs their timers
-// and video frame callbacks about once a second (a first run read "1 fps presented" and latencies of a
-// second from exactly that). These flags keep every page at full rate, as a viewer's own window is.
-const browser = await launchChromium(['--disable-features=WebRtcHideLocalIpsWithMdns', '--disable-background-timer-throttling',
-  '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows']);
-const pages = await Promise.all(Array.from({ length: 10 }, () => browser.context.newPage()));
+const browser = await launchChromium(['--disable-features=WebRtcHideLocalIpsWithMdns']);
+const pages = [await browser.context.newPage()];
 const rows: Row[] = [];
+const weriftRows: WeriftRow[] = [];
 const failures: string[] = [];
 const attempt = async (what: string, run: () => Promise<Row>) => {
   try {
@@ -176,15 +246,29 @@ const attempt = async (what: string, run: () => Promise<Row>) => {
   }
 };
 try {
-  for (const [w, h] of LOOP_ONLY ? [] : SIZES) {
+  for (const [w, h] of LOOP_ONLY || VIEWERS_ONLY ? [] : SIZES) {
     for (const codec of ['H264', 'VP8']) {
       // Alternate which system goes first, so neither always meets a machine the other just warmed.
       const systems = noAiortc ? ['holots'] : (rows.length / 2) % 2 ? ['aiortc', 'holots'] : ['holots', 'aiortc'];
       for (const system of systems) await attempt(`${system} ${codec} ${w}x${h}`, () => measure(system, codec, w, h, 1, pages));
     }
   }
-  if (!LOOP_ONLY) await attempt('holots H264 1280x720, 10 viewers', () => measure('holots', 'H264', 1280, 720, 10, pages));
-  await attempt('the loop camera -> holots -> browser', () => measureLoop(pages[0]));
+  if (!LOOP_ONLY) {
+    // Rounds in opposite orders (1 2 5 10, then 10 5 2 1), so drift in the machine's load hits every count alike.
+    for (let round = 0; round < VIEWER_ROUNDS; round++) {
+      const order = round % 2 ? [...VIEWER_COUNTS].reverse() : VIEWER_COUNTS;
+      for (const n of order) {
+        try {
+          weriftRows.push(await measureWerift(n, round));
+          console.error(JSON.stringify(weriftRows.at(-1)));
+        } catch (err) {
+          failures.push(`${n} werift viewers (round ${round + 1}): ${(err as Error).message.split('\n')[0]}`);
+          console.error(failures.at(-1));
+        }
+      }
+    }
+  }
+  if (!VIEWERS_ONLY) await attempt('the loop camera -> holots -> browser', () => measureLoop(pages[0]));
 } finally {
   await browser.close();
   rmSync(tmp, { recursive: true, force: true });
@@ -199,9 +283,19 @@ const table = formatMarkdownTable(
     return [r.system, r.codec, r.size, String(r.viewers), f(r.p50), f(r.p95), f(r.fps), f(r.cpuMsPerFrame, 2), f(r.cpuPct), r.system === 'holots' && base && r.viewers === 1 ? `${f(r.cpuMsPerFrame / base.cpuMsPerFrame, 2)}x` : ''];
   }),
 );
-const one = find('holots', 'H264', '1280x720');
-const ten = find('holots', 'H264', '1280x720', 10);
-const h264 = one;
+const h264 = find('holots', 'H264', '1280x720');
+// The werift-viewer rows: the median over the rounds for each number of viewers, against 1 viewer.
+const byCount = VIEWER_COUNTS.map((n) => {
+  const rs = weriftRows.filter((r) => r.viewers === n);
+  const med = (k: keyof WeriftRow) => median(rs.map((r) => r[k] as number));
+  return { n, rounds: rs.length, cpuMsPerFrame: med('cpuMsPerFrame'), cpuPct: med('cpuPct'), fps: med('fps'), minViewerFps: Math.min(...rs.map((r) => r.minViewerFps)), viewerCpuPct: med('viewerCpuPct'), decoded: rs.reduce((a, r) => a + r.decoded, 0), codes: rs.reduce((a, r) => a + r.codes, 0), decodedP50: med('decodedP50') };
+}).filter((c) => c.rounds > 0);
+const one = byCount.find((c) => c.n === 1);
+const ten = byCount.find((c) => c.n === 10);
+const viewersTable = formatMarkdownTable(
+  ['viewers (werift)', 'rounds', 'sender CPU ms/frame', 'vs 1 viewer', 'sender CPU %', 'vs 1 viewer (per second)', 'fps viewer 0', 'fps, slowest viewer', 'viewer 0: decoded / time codes read', 'frame -> decoded p50 ms', 'viewer process CPU %'],
+  byCount.map((c) => [String(c.n), String(c.rounds), f(c.cpuMsPerFrame, 2), one ? `${f(c.cpuMsPerFrame / one.cpuMsPerFrame, 2)}x` : '', f(c.cpuPct), one ? `${f(c.cpuPct / one.cpuPct, 2)}x` : '', f(c.fps), f(c.minViewerFps), `${c.decoded} / ${c.codes}`, f(c.decodedP50), f(c.viewerCpuPct)]),
+);
 const aiortcH264 = find('aiortc', 'H264', '1280x720');
 const loop = rows.find((r) => r.system.startsWith('holots loop'));
 const goal = (met: boolean) => (met ? 'met' : 'MISSED');
@@ -209,7 +303,7 @@ const goals = [
   h264 ? `- 720p30 H264 frame -> presented p50 ${f(h264.p50)} ms (goal <= 10 ms: ${goal(h264.p50 <= 10)}).` : '',
   h264 && aiortcH264 ? `- sender CPU per frame, 720p H264: holots ${f(h264.cpuMsPerFrame, 2)} ms, aiortc ${f(aiortcH264.cpuMsPerFrame, 2)} ms = ${f(h264.cpuMsPerFrame / aiortcH264.cpuMsPerFrame, 2)}x (goal <= 0.5x: ${goal(h264.cpuMsPerFrame / aiortcH264.cpuMsPerFrame <= 0.5)}).` : '',
   // Per frame sent: a starved sender (a loaded machine) sends fewer frames, and per second would flatter it.
-  one && ten ? `- 10 viewers of one 720p H264 stream: ${f(ten.cpuMsPerFrame / one.cpuMsPerFrame, 2)}x the sender CPU per frame of 1 viewer (goal <= 1.5x: ${goal(ten.cpuMsPerFrame / one.cpuMsPerFrame <= 1.5)}; one encoder either way; per second ${f(ten.cpuPct / one.cpuPct, 2)}x).` : '',
+  one && ten ? `- 10 viewers of one 720p H264 stream (werift viewers): ${f(ten.cpuMsPerFrame / one.cpuMsPerFrame, 2)}x the sender CPU per frame of 1 viewer (goal <= 1.5x: ${goal(ten.cpuMsPerFrame / one.cpuMsPerFrame <= 1.5)}; one encoder either way; per second ${f(ten.cpuPct / one.cpuPct, 2)}x; every viewer assembled >= ${f(ten.minViewerFps)} fps).` : '',
   loop ? `- the loop camera -> holots -> browser at 720p: p50 ${f(loop.p50)} ms, p95 ${f(loop.p95)} ms at ${f(loop.fps)} fps (goal p50 <= 40 ms: ${goal(loop.p50 <= 40)}); in the app, per second: ${f(loop.stages!.decodedFps)} pictures decoded from the page, ${f(loop.stages!.renderedFps)} rendered and handed to WebRTCServerOp, ${f(loop.stages!.encodedFps)} encoded back.` : '',
 ].filter(Boolean);
 const md = [
@@ -217,12 +311,16 @@ const md = [
   '',
   table,
   '',
+  `Viewers of one 720p H264 stream: werift recvonly peers negotiating as Chromium does (H264 42e01f packetization-mode 1, NACK/PLI/FIR/REMB/transport-cc offered, playout-delay), all in one process of their own (bench/webrtc-out/werift-viewers.ts, its CPU in the last column, never the sender's); each puts every frame back together, viewer 0 also decodes every frame with node-av and reads the sender's time code. ${seconds} s per row, ${VIEWER_ROUNDS} rounds in opposite orders, medians.`,
+  '',
+  viewersTable,
+  '',
   ...goals,
   ...(noAiortc ? ['', `aiortc rows not measured: ${noAiortc}.`] : []),
   ...(failures.length ? ['', `Rows that did not complete: ${failures.join('; ')}.`] : []),
   '',
   describeMachine(machineInfo()),
 ].join('\n');
-writeResults('webrtc-out', { seconds, quick: QUICK, load, rows, failures, aiortc: noAiortc ?? 'available' });
+writeResults('webrtc-out', { seconds, quick: QUICK, load, rows, weriftRows, failures, aiortc: noAiortc ?? 'available' });
 console.log(writeMarkdown('webrtc-out', md));
 console.log(md);

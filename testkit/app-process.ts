@@ -52,9 +52,14 @@ export interface AppProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-/** `holots <args>` as a user runs it, from the repository root. */
-export function runHolots(args: string[], env: NodeJS.ProcessEnv = process.env): AppProcess {
-  const proc = spawn(process.execPath, ['bin/holots.js', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `holots <args>` as a user runs it, from the repository root; with `netns`, on that simulated host
+ * (testkit/netns.ts: `ip netns exec` runs node itself, so signals reach it).
+ */
+export function runHolots(args: string[], env: NodeJS.ProcessEnv = process.env, opts: { netns?: string } = {}): AppProcess {
+  const command = [process.execPath, 'bin/holots.js', ...args];
+  const [file, ...argv] = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...command] : command;
+  const proc = spawn(file, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   const waiters = new Set<() => void>();

@@ -12,6 +12,9 @@ export interface NatsServerOptions {
   maxPayload?: number;
   user?: string;
   password?: string;
+  /** Listen here (default 127.0.0.1), and run on this simulated host (testkit/netns.ts). */
+  host?: string;
+  netns?: string;
 }
 
 export interface NatsServer {
@@ -24,21 +27,24 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-/** A real nats-server on a free loopback port, from a config file (max_payload 8 MB, write_deadline 2 s). */
+/** A real nats-server on a free port (loopback unless `host` says otherwise), from a config file (max_payload 8 MB, write_deadline 2 s). */
 export async function startNatsServer(o: NatsServerOptions = {}): Promise<NatsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'holots-nats-'));
   const port = await freePort();
   const conf = join(dir, 'nats.conf');
   const auth = o.user ? `authorization { user: "${o.user}", password: "${o.password ?? ''}" }\n` : '';
-  writeFileSync(conf, `listen: 127.0.0.1:${port}\nmax_payload: ${o.maxPayload ?? 8 * 1024 * 1024}\nwrite_deadline: "2s"\n${auth}`);
+  const host = o.host ?? '127.0.0.1';
+  writeFileSync(conf, `listen: ${host}:${port}\nmax_payload: ${o.maxPayload ?? 8 * 1024 * 1024}\nwrite_deadline: "2s"\n${auth}`);
   let proc: ChildProcess;
   let log = '';
   const launch = async () => {
-    proc = spawn(NATS_SERVER, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc = o.netns
+      ? spawn('ip', ['netns', 'exec', o.netns, NATS_SERVER, '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(NATS_SERVER, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (d) => { log += d; });
     proc.stderr!.on('data', (d) => { log += d; });
     const until = Date.now() + 10_000;
-    while (!(await accepts(port))) {
+    while (!(await accepts(port, host))) {
       if (proc.exitCode !== null) throw new Error(`nats-server exited (${proc.exitCode}):\n${log}`);
       if (Date.now() > until) throw new Error(`nats-server did not listen on ${port}:\n${log}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -47,7 +53,7 @@ export async function startNatsServer(o: NatsServerOptions = {}): Promise<NatsSe
   const halt = () => stopChild(proc, 'SIGTERM', 5000);
   await launch();
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `nats://${host}:${port}`,
     port,
     get pid() { return proc.pid!; },
     get log() { return log; },
@@ -63,9 +69,9 @@ export async function startNatsServer(o: NatsServerOptions = {}): Promise<NatsSe
   };
 }
 
-function accepts(port: number): Promise<boolean> {
+function accepts(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = tcpConnect(port, '127.0.0.1');
+    const s = tcpConnect(port, host);
     s.once('connect', () => { s.destroy(); resolve(true); });
     s.once('error', () => resolve(false));
   });

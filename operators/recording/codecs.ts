@@ -9,14 +9,6 @@ export function codecNameOf(id: AVCodecID): VideoCodecName | undefined {
   return (Object.keys(CODEC_IDS) as VideoCodecName[]).find((n) => CODEC_IDS[n] === id);
 }
 
-/** Software encoders in node-av's FFmpeg, with settings for live recording (fast, no B-frames: pts = dts). */
-export const ENCODERS: Record<VideoCodecName, { name: string; options: Record<string, string> }> = {
-  VP8: { name: 'libvpx', options: { deadline: 'realtime', 'cpu-used': '8', 'lag-in-frames': '0' } },
-  VP9: { name: 'libvpx-vp9', options: { deadline: 'realtime', 'cpu-used': '8', 'lag-in-frames': '0', 'row-mt': '1' } },
-  H264: { name: 'libx264', options: { preset: 'veryfast', tune: 'zerolatency' } },
-  AV1: { name: 'libsvtav1', options: { preset: '12' } },
-};
-
 /**
  * The decoder for a stream. FFmpeg's native `av1` decoder only drives hardware accelerators, so AV1 goes
  * to libdav1d; everything else to FFmpeg's default decoder for the codec id.

@@ -4,4 +4,4 @@ export { RecorderParams, ReplayerParams } from './params.ts';
 export { EncodedFileWriter, RecordingError } from './encoded-file-writer.ts';
 export { VideoFileReader, ReplayError, PICTURE_RING } from './video-file-reader.ts';
 export { FrameEncoder, type EncodedPacket } from './frame-encoder.ts';
-export { chooseContainer, ENCODERS, EXTENSIONS, type Container } from './codecs.ts';
+export { chooseContainer, EXTENSIONS, type Container } from './codecs.ts';

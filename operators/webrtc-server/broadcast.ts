@@ -1,7 +1,7 @@
 import { H264Packetizer, Vp8Packetizer, type RtpPacket } from 'werift';
 import type { EncodedFrame, VideoFrame } from '../messages/index.ts';
 import type { SendCodecName } from './send-codecs.ts';
-import { VideoEncoder } from './video-encoder.ts';
+import { SoftwareVideoEncoder } from '../media/video-encoder.ts';
 import type { Viewer } from './viewer.ts';
 
 export interface BroadcastOptions {
@@ -41,7 +41,9 @@ const VP8_REOPEN_MIN_INTERVAL_MS = 3000;
  * Frames that are already encoded (EncodedFrame) are packetized as they are, without decoding.
  */
 export class Broadcast {
-  private encoder: VideoEncoder | null = null;
+  private encoder: SoftwareVideoEncoder | null = null;
+  /** Frames given to the encoder since it opened: its pts (counted in frames). */
+  private encoderPts = 0;
   private packetizer: H264Packetizer | Vp8Packetizer;
   private keyframeWanted = false;
   private lastReopen = 0;
@@ -86,7 +88,7 @@ export class Broadcast {
     const keyframe = this.keyframeWanted;
     this.keyframeWanted = false;
     const t0 = performance.now();
-    const units = await encoder.encode(frame, keyframe);
+    const units = await encoder.encode(frame, this.encoderPts++, keyframe);
     this.encodeMsTotal += performance.now() - t0;
     for (const u of units) {
       this.stats.framesEncoded++;
@@ -126,7 +128,7 @@ export class Broadcast {
    * The encoder for this picture: opened on the first watched frame or a new size, its rate the lowest
    * of the viewers' REMB estimates (one encoding serves all; the slowest link sets the pace).
    */
-  private encoderFor(frame: VideoFrame, viewers: Viewer[]): VideoEncoder {
+  private encoderFor(frame: VideoFrame, viewers: Viewer[]): SoftwareVideoEncoder {
     const o = this.options;
     const estimates = viewers.map((v) => v.rembBps).filter((b) => b > 0);
     const target = Math.max(o.minBitrateBps, Math.min(o.maxBitrateBps, estimates.length ? Math.min(...estimates) : o.maxBitrateBps));
@@ -140,8 +142,9 @@ export class Broadcast {
       }
     }
     if (!enc) {
-      enc = new VideoEncoder({ codec: o.codec, width: frame.width, height: frame.height, fps: o.fps, bitrateBps: target, keyframeInterval: o.keyframeInterval });
+      enc = new SoftwareVideoEncoder({ codec: o.codec, use: 'streaming', width: frame.width, height: frame.height, fps: o.fps, bitrateBps: target, keyframeInterval: o.keyframeInterval, ptsUnit: 'frame' });
       this.encoder = enc;
+      this.encoderPts = 0;
       this.lastReopen = performance.now();
       this.stats.encoders = 1;
       this.stats.encoderOpens++;

@@ -1,5 +1,4 @@
 import { RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters, RTP_EXTENSION_URI, useFIR, useNACK, usePLI, useREMB } from 'werift';
-import { FF_ENCODER_LIBVPX_VP8, FF_ENCODER_LIBX264, type FFEncoderCodec } from 'node-av/constants';
 
 /** The codecs WebRTCServerOp encodes and sends (the ones every browser decodes in software). */
 export const SEND_CODEC_NAMES = ['H264', 'VP8'] as const;
@@ -15,14 +14,12 @@ export const H264_FMTP = 'profile-level-id=42e01f;packetization-mode=1;level-asy
 export interface SendCodec {
   mimeType: string;
   fmtp?: string;
-  encoder: FFEncoderCodec;
-  /** Real-time settings (findings: two VP8 threads cost more CPU without being faster). */
-  options: Record<string, string>;
 }
 
+/** How each codec is described in SDP; its encoder and settings live in operators/media (use 'streaming'). */
 export const SEND_CODECS: Record<SendCodecName, SendCodec> = {
-  H264: { mimeType: 'video/H264', fmtp: H264_FMTP, encoder: FF_ENCODER_LIBX264, options: { preset: 'ultrafast', tune: 'zerolatency', profile: 'baseline' } },
-  VP8: { mimeType: 'video/VP8', encoder: FF_ENCODER_LIBVPX_VP8, options: { deadline: 'realtime', 'cpu-used': '8', 'lag-in-frames': '0', 'error-resilient': '1' } },
+  H264: { mimeType: 'video/H264', fmtp: H264_FMTP },
+  VP8: { mimeType: 'video/VP8' },
 };
 
 /**

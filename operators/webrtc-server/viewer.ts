@@ -64,7 +64,11 @@ export class Viewer {
   readonly keyframeRequests: Record<KeyframeReason, number> = { joined: 0, pli: 0, fir: 0, 'nack-unanswerable': 0 };
   private readonly pc: RTCPeerConnection;
   private sender: RTCRtpSender | null = null;
-  private playoutDelayId: number | null = null;
+  /**
+   * The extensions this viewer's packets carry (playout-delay 0, if negotiated): one array for every
+   * packet, not one per packet (werift copies the list on send and never changes its entries).
+   */
+  private extensions: { id: number; payload: Buffer }[] = [];
   private connectTimer: NodeJS.Timeout | null = null;
   private graceTimer: NodeJS.Timeout | null = null;
   private silenceTimer: NodeJS.Timeout | null = null;
@@ -119,7 +123,7 @@ export class Viewer {
       dtls.sendRtp = async (payload, header) => (filter(header.sequenceNumber) ? send(payload, header) : 0);
     }
     const negotiated = transceiver.headerExtensions.find((e) => e.uri === PLAYOUT_DELAY_URI);
-    this.playoutDelayId = this.options.zeroPlayoutDelay && negotiated ? negotiated.id : null;
+    this.extensions = this.options.zeroPlayoutDelay && negotiated ? [{ id: negotiated.id, payload: PLAYOUT_DELAY_ZERO }] : [];
     this.state = 'connecting';
     this.connectTimer = setTimeout(() => { this.connectTimer = null; void this.close(`not connected within ${this.options.connectTimeoutMs} ms`); }, this.options.connectTimeoutMs);
     await this.waitForHostCandidates();
@@ -161,8 +165,7 @@ export class Viewer {
     if (!sender || this.closing) return;
     if (!this.connected) return;
     for (const p of packets) {
-      if (this.playoutDelayId !== null) p.header.extensions = [{ id: this.playoutDelayId, payload: PLAYOUT_DELAY_ZERO }];
-      else p.header.extensions = [];
+      p.header.extensions = this.extensions;
       this.lastSeq = p.header.sequenceNumber;
       this.packetsSent++;
       // werift clones the packet synchronously on entry, so the next viewer may reuse it at once.

@@ -6,54 +6,29 @@
  * kill -9 of a worker ends only its session (named reason) and the next Start lands on the live worker.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { PNG } from 'pngjs';
-import { parse, stringify } from 'yaml';
-import { freePort, ROOT, runHolots, type AppProcess } from '../../testkit/app-process.ts';
+import { freePort, runHolots, type AppProcess } from '../../testkit/app-process.ts';
 import { launchChromium, startStreaming, waitPageState, type Browser } from '../../testkit/chromium.ts';
 import { waitFor } from '../../testkit/wait.ts';
 import { startNatsServer, type NatsServer } from '../../testkit/nats-server.ts';
+import { readPictures, splitVariant, stats } from './fixtures/split-app.ts';
 
 /** Four processes load the whole stack at once; on a busy 2-core machine that takes a while. */
 const STARTUP_MS = 120_000;
-
-type Pictures = Record<string, { frames: number; width: number; height: number; lumaStd: number }>;
-interface Stats { sessions: { id: string; worker?: string; state: string }[] }
 
 let browser: Browser;
 let nats: NatsServer;
 before(async () => { [browser, nats] = await Promise.all([launchChromium(), startNatsServer()]); });
 after(async () => { await browser?.close(); await nats?.stop(); });
 
-/** The seed app plus, in the viz fragment, a PNG writer on HolovizOp's output and a per-session picture probe. */
-function splitVariant(dir: string): string {
-  const spec = parse(readFileSync(join(ROOT, 'apps/webrtc_video_client/app.yaml'), 'utf8'));
-  // Path params resolve against the YAML's folder: this copy lives in a temp folder, so name the page's.
-  spec.operators.web_server.params.static_dir = join(ROOT, 'apps/webrtc_video_client/client');
-  spec.operators.rendered = { type: 'ImageWriterOp', params: { directory: join(dir, 'rendered'), every: 5 } };
-  spec.operators.pictures = { type: `${join(ROOT, 'test/fragments/fixtures/session-pictures.ts')}#SessionPicturesOp`, params: { file: join(dir, 'pictures.json') } };
-  spec.flows.push('holoviz.render_buffer_output -> rendered.in', 'webrtc_client.output -> pictures.in');
-  spec.fragments.viz.push('rendered', 'pictures');
-  const file = join(dir, 'app.split.yaml');
-  writeFileSync(file, stringify(spec));
-  return file;
-}
-
-const readPictures = (dir: string): Pictures => { try { return JSON.parse(readFileSync(join(dir, 'pictures.json'), 'utf8')); } catch { return {}; } };
-async function stats(url: string): Promise<Stats> {
-  const r = await fetch(new URL('stats', url));
-  const body = await r.json() as Stats;
-  if (!r.ok || !Array.isArray(body.sessions)) throw new Error(`/stats answered ${r.status}: ${JSON.stringify(body)}`);
-  return body;
-}
-
 test('seed app in three processes over NATS: two browsers on two workers, server restart, malformed message, kill -9 of a worker', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'holots-split-'));
-  const app = splitVariant(dir);
+  const app = splitVariant(dir, { pngs: true });
   const env = { ...process.env };
   delete env.DISPLAY;
   delete env.WAYLAND_DISPLAY;
