@@ -2,7 +2,14 @@
  * Worker-thread rows of the framework bench (issue 10): a CPU-heavy TypeScript operator (BlurOp, a 5x5
  * box blur of 720p luma) on the main thread, on a pool of 1 and of 2 threads; and the cost of a hop
  * across a thread at 720p beside the in-thread hop. Imported by framework.bench.ts; it also defines the
- * operators the pools load, so it does nothing at import time.
+ * operators the pools load, so it does nothing at import time unless it is the process's entry point.
+ *
+ * - Every row runs in a process of its own (this file as the entry point, `--row <row>`), so each starts
+ *   from a fresh V8 isolate: no row inherits JIT state (compiled code, type feedback, on-stack-replacement
+ *   code of BlurOp's long loops) from another row or from the hop benchmarks. The rows are interleaved
+ *   (the order rotates each repeat) and the median is reported. The reference blur the sink compares
+ *   with comes from a second instance of BlurOp's module, so computing it leaves no feedback on the
+ *   function the row runs: in every row BlurOp's first call is the first frame's.
  *
  * - Throughput: a source copies a 720p yuv420p template per compute (fresh buffers, so the pool moves
  *   them), BlurOp blurs, a sink stamps each arrival. After WARMUP frames (thread start, module load, JIT,
@@ -18,12 +25,16 @@
  *   difference and notifies the source. The pool row's frames own their planes (moved); the copy row's
  *   planes are views into a larger buffer (copied there, moved back).
  */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { z } from 'zod';
 import { Application, defineOperator, port, type OperatorContext } from '../framework/index.ts';
 import { VideoFrame } from '../operators/messages/index.ts';
-import { blur5x5, BlurOp } from '../test/framework/fixtures/workers/blur.ts';
+import { BlurOp } from '../test/framework/fixtures/workers/blur.ts';
 import { gradientFrame } from '../test/framework/fixtures/workers/frames.ts';
 import { processCpuMs, summarize, type Summary } from './lib/index.ts';
 
@@ -33,6 +44,11 @@ const WARMUP = 24;
 const FRAMES = 100;
 const HOP_WARMUP = 20;
 const HOP_SAMPLES = 300;
+
+const BLUR_ROWS = ['main', 'pool 1', 'pool 2'] as const;
+type BlurRow = (typeof BLUR_ROWS)[number];
+const HOP_ROWS = ['main', 'pool (moved)', 'pool (copied views)'] as const;
+type HopRow = (typeof HOP_ROWS)[number];
 
 /** Forwards a frame unchanged: what is left is the cost of getting there and back. */
 export const PassFrameOp = defineOperator({
@@ -44,13 +60,33 @@ export const PassFrameOp = defineOperator({
   compute({ in: f }, emit) { emit.out(f); },
 });
 
-export interface BlurRun { where: string; fps: number; cpuMsPerFrame: number; mainThreadCpuMsPerFrame: number; firstFrameMs: number }
+export interface BlurRun {
+  where: BlurRow;
+  fps: number;
+  /** This process's CPU (every thread) per counted frame. */
+  cpuMsPerFrame: number;
+  /** The main thread's own share (/proc, 10 ms ticks); -1 where /proc is missing. */
+  mainThreadCpuMsPerFrame: number;
+  /** Every thread's CPU over the counted frames, busiest first (ms per frame; tid 0 = the main thread). */
+  threadsCpuMsPerFrame: { tid: number; ms: number }[];
+  /** Of the process's CPU, the kernel's share (ms per frame) and the minor page faults per frame (/proc). */
+  systemMsPerFrame: number;
+  minorFaultsPerFrame: number;
+  firstFrameMs: number;
+}
 
-async function blurRun(where: 'main' | 'pool 1' | 'pool 2', template: VideoFrame, expected: Uint8Array): Promise<BlurRun> {
+async function blurRun(where: BlurRow): Promise<BlurRun> {
+  const template = gradientFrame(W, H, 3);
+  // A second instance of BlurOp's module: the reference leaves no JIT feedback on the blur the row runs.
+  const reference = (await import(new URL('../test/framework/fixtures/workers/blur.ts?reference', import.meta.url).href)) as typeof import('../test/framework/fixtures/workers/blur.ts');
+  const expected = reference.blur5x5(template.planes[0].data, W, H, W);
   const arrivals: number[] = [];
   let cpuAtFirst = 0;
-  let mainAtFirst = 0;
-  let mainAtLast = 0;
+  let cpuAtLast = 0;
+  let threadsAtFirst = new Map<number, number>();
+  let threadsAtLast = new Map<number, number>();
+  let statAtFirst = procStat();
+  let statAtLast = statAtFirst;
   const Source = defineOperator({
     name: 'BenchFrameSourceOp',
     params: z.object({}).strict(),
@@ -63,8 +99,8 @@ async function blurRun(where: 'main' | 'pool 1' | 'pool 2', template: VideoFrame
     inputs: { in: port(VideoFrame) },
     compute({ in: f }) {
       arrivals.push(performance.now());
-      if (arrivals.length === WARMUP) { cpuAtFirst = cpuMs(); mainAtFirst = mainThreadCpuMs(); }
-      if (arrivals.length === WARMUP + FRAMES) mainAtLast = mainThreadCpuMs();
+      if (arrivals.length === WARMUP) { cpuAtFirst = cpuMs(); threadsAtFirst = threadsCpuMs(); statAtFirst = procStat(); }
+      if (arrivals.length === WARMUP + FRAMES) { cpuAtLast = cpuMs(); threadsAtLast = threadsCpuMs(); statAtLast = procStat(); }
       if (!bytes(f.planes[0].data).equals(bytes(expected))) throw new Error(`${where}: a blurred frame differs from the reference`);
     },
   });
@@ -74,12 +110,22 @@ async function blurRun(where: 'main' | 'pool 1' | 'pool 2', template: VideoFrame
   const blur = app.add('blur', BlurOp, where === 'main' ? {} : { pool: 'cv' });
   app.addFlow(src, blur);
   app.addFlow(blur, app.add('sink', Sink));
+  // /proc's clock tick size is asked of getconf once, blocking: before the run, never inside the counted frames.
+  threadsCpuMs();
   const t0 = performance.now();
   await app.run();
   if (arrivals.length !== WARMUP + FRAMES) throw new Error(`${where}: ${arrivals.length} of ${WARMUP + FRAMES} frames arrived`);
-  const cpu = cpuMs() - cpuAtFirst;
+  // Both ends at an arrival: the pool's shutdown (threads ending) is not a frame's cost.
+  const cpu = cpuAtLast - cpuAtFirst;
   const seconds = (arrivals[arrivals.length - 1] - arrivals[WARMUP - 1]) / 1000;
-  return { where, fps: FRAMES / seconds, cpuMsPerFrame: cpu / FRAMES, mainThreadCpuMsPerFrame: (mainAtLast - mainAtFirst) / FRAMES, firstFrameMs: arrivals[0] - t0 };
+  const threads = [...threadsAtLast].map(([tid, ms]) => ({ tid: tid === process.pid ? 0 : tid, ms: (ms - (threadsAtFirst.get(tid) ?? 0)) / FRAMES }))
+    .filter((t) => t.ms > 0).sort((a, b) => b.ms - a.ms);
+  const main = threadsAtLast.size ? (threadsAtLast.get(process.pid)! - threadsAtFirst.get(process.pid)!) / FRAMES : -1;
+  return {
+    where, fps: FRAMES / seconds, cpuMsPerFrame: cpu / FRAMES, mainThreadCpuMsPerFrame: main, threadsCpuMsPerFrame: threads,
+    systemMsPerFrame: (statAtLast.systemMs - statAtFirst.systemMs) / FRAMES, minorFaultsPerFrame: (statAtLast.minorFaults - statAtFirst.minorFaults) / FRAMES,
+    firstFrameMs: arrivals[0] - t0,
+  };
 }
 
 /** A Buffer over the same memory (Buffer.from(typedArray) would copy 0.9 MB per check). */
@@ -87,9 +133,25 @@ function bytes(a: Uint8Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
-/** The main thread's own CPU (its tid is the pid), ms; -1 where /proc is missing. */
-function mainThreadCpuMs(): number {
-  try { return processCpuMs(process.pid, process.pid); } catch { return -1; }
+/** CPU of each of this process's threads by tid, ms (10 ms ticks); empty where /proc is missing. */
+function threadsCpuMs(): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[];
+  try { tids = readdirSync('/proc/self/task'); } catch { return out; }
+  for (const t of tids) {
+    try { out.set(Number(t), processCpuMs(process.pid, Number(t))); } catch { /* the thread ended meanwhile */ }
+  }
+  return out;
+}
+
+/** This process's kernel CPU (ms, from process.cpuUsage) and minor page faults (/proc; 0 where it is missing). */
+function procStat(): { systemMs: number; minorFaults: number } {
+  let minorFaults = 0;
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    minorFaults = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  } catch { /* not Linux */ }
+  return { systemMs: process.cpuUsage().system / 1000, minorFaults };
 }
 
 function cpuMs(): number {
@@ -97,9 +159,9 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-export interface HopRun { where: string; latencyMs: Summary }
+export interface HopRun { where: HopRow; latencyMs: Summary }
 
-async function hopRun(where: 'main' | 'pool (moved)' | 'pool (copied views)'): Promise<HopRun> {
+async function hopRun(where: HopRow): Promise<HopRun> {
   const lat: number[] = [];
   let sourceCtx: OperatorContext<unknown> | null = null;
   const template = gradientFrame(W, H, 1);
@@ -141,39 +203,56 @@ async function hopRun(where: 'main' | 'pool (moved)' | 'pool (copied views)'): P
   return { where, latencyMs: summarize(lat.slice(HOP_WARMUP)) };
 }
 
+/** Runs one row in a fresh process (this file as its entry point) and returns what it printed. */
+function inChild<T>(kind: 'blur' | 'hop', row: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--row', kind, row], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('ROW '));
+      if (code !== 0 || !line) reject(new Error(`${kind} row '${row}' (child process) exited with ${code}: ${out.trim().slice(-500)}`));
+      else resolve(JSON.parse(line.slice(4)) as T);
+    });
+  });
+}
+
 export interface ThreadResults {
   loadavgBefore: number[];
   loadavgAfter: number[];
-  blur: { repeats: BlurRun[][]; medianFps: Record<string, number>; ratioToMain: Record<string, number> };
+  blur: { repeats: BlurRun[][]; medianFps: Record<BlurRow, number>; ratioToMain: Record<BlurRow, number> };
   hop: HopRun[];
 }
 
-/** Runs main / pool 1 / pool 2 interleaved, `repeats` times, then the hop rows. */
+/** Runs main / pool 1 / pool 2, each in its own process, interleaved `repeats` times (the order rotates), then the hop rows. */
 export async function benchThreads(repeats: number): Promise<ThreadResults> {
   const loadavgBefore = os.loadavg();
-  const template = gradientFrame(W, H, 3);
-  const expected = blur5x5(template.planes[0].data, W, H, W);
   const runs: BlurRun[][] = [];
   for (let r = 0; r < repeats; r++) {
-    runs.push([await blurRun('main', template, expected), await blurRun('pool 1', template, expected), await blurRun('pool 2', template, expected)]);
+    const order = BLUR_ROWS.map((_, i) => BLUR_ROWS[(i + r) % BLUR_ROWS.length]);
+    const got: BlurRun[] = [];
+    for (const where of order) got.push(await inChild<BlurRun>('blur', where));
+    runs.push(got);
   }
-  const med = (where: string) => {
-    const v = runs.map((rs) => rs.find((x) => x.where === where)!.fps).sort((a, b) => a - b);
-    return v[Math.floor(v.length / 2)];
-  };
+  const med = (where: BlurRow) => median(runs.map((rs) => rs.find((x) => x.where === where)!.fps));
   const medianFps = { main: med('main'), 'pool 1': med('pool 1'), 'pool 2': med('pool 2') };
   const ratioToMain = { main: 1, 'pool 1': medianFps['pool 1'] / medianFps.main, 'pool 2': medianFps['pool 2'] / medianFps.main };
-  const hop = [await hopRun('main'), await hopRun('pool (moved)'), await hopRun('pool (copied views)')];
+  const hop: HopRun[] = [];
+  for (const where of HOP_ROWS) hop.push(await inChild<HopRun>('hop', where));
   return { loadavgBefore, loadavgAfter: os.loadavg(), blur: { repeats: runs, medianFps, ratioToMain }, hop };
 }
 
+/** The middle value (the upper one of an even count, as the other tables' nearest rank). */
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v[Math.floor(v.length / 2)];
+}
+
 export function threadTables(t: ThreadResults): { blur: [string[], string[][]]; hop: [string[], string[][]] } {
-  const med = (where: string, key: 'cpuMsPerFrame' | 'mainThreadCpuMsPerFrame' | 'firstFrameMs') => {
-    const v = t.blur.repeats.map((rs) => rs.find((x) => x.where === where)![key]).sort((a, b) => a - b);
-    return v[Math.floor(v.length / 2)];
-  };
+  const med = (where: BlurRow, key: 'cpuMsPerFrame' | 'mainThreadCpuMsPerFrame' | 'firstFrameMs') => median(t.blur.repeats.map((rs) => rs.find((x) => x.where === where)![key]));
   const blurHead = ['BlurOp (5x5, 720p luma), steady state', 'frames/s', 'ratio to main', 'process CPU ms/frame', 'of it main thread', 'first frame after run()', 'goal: pool 2 >= 1.7x main'];
-  const blurRows = (['main', 'pool 1', 'pool 2'] as const).map((w) => [
+  const blurRows = BLUR_ROWS.map((w) => [
     w === 'main' ? 'main thread' : `pool of ${w.slice(5)} thread${w === 'pool 2' ? 's' : ''}`,
     t.blur.medianFps[w].toFixed(1),
     `${t.blur.ratioToMain[w].toFixed(2)}x`,
@@ -193,7 +272,21 @@ export function threadTables(t: ThreadResults): { blur: [string[], string[][]]; 
   return { blur: [blurHead, blurRows], hop: [hopHead, hopRows] };
 }
 
+/** Each repeat's frames/s per row, in the order they ran: how much the rows moved between repeats. */
+export function describeRepeats(t: ThreadResults): string {
+  return t.blur.repeats.map((rs, i) => `repeat ${i + 1}: ${rs.map((r) => `${r.where} ${r.fps.toFixed(1)}`).join(', ')}`).join('; ');
+}
+
 export function describeLoad(t: ThreadResults): string {
   const f = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
   return `load average (1/5/15 min) ${f(t.loadavgBefore)} before, ${f(t.loadavgAfter)} after, on ${os.cpus().length} cores`;
+}
+
+// A row's own process: `node --import tsx bench/framework-threads.ts --row blur|hop <row>` prints `ROW <json>`.
+if (isMainThread && process.argv[1] === fileURLToPath(import.meta.url)) {
+  const i = process.argv.indexOf('--row');
+  const [kind, row] = [process.argv[i + 1], process.argv[i + 2]];
+  if (kind === 'blur' && (BLUR_ROWS as readonly string[]).includes(row)) console.log(`ROW ${JSON.stringify(await blurRun(row as BlurRow))}`);
+  else if (kind === 'hop' && (HOP_ROWS as readonly string[]).includes(row)) console.log(`ROW ${JSON.stringify(await hopRun(row as HopRow))}`);
+  else throw new Error(`usage: framework-threads.ts --row blur <${BLUR_ROWS.join('|')}> | --row hop <${HOP_ROWS.join('|')}>`);
 }

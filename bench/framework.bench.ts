@@ -15,27 +15,29 @@
  * Worker-thread rows (BlurOp on the main thread and on pools, a 720p hop across a thread) come from
  * bench/framework-threads.ts.
  *
- * Usage: node --import tsx bench/framework.bench.ts [--markdown] [--threads-only]   (--markdown also prints the tables
- * as markdown for docs/benchmarks.md). Raw results go to bench/results/framework.json.
+ * Usage: node --import tsx bench/framework.bench.ts [--markdown] [--threads-only] [--quick]   (--markdown also prints
+ * the tables as markdown for docs/benchmarks.md; --quick: fewer repeats and samples, to prove it runs end to end).
+ * Raw results go to bench/results/framework.json.
  */
 import { performance } from 'node:perf_hooks';
 import { map, range, Subject } from 'rxjs';
 import { z } from 'zod';
 import { Application, defineOperator, NumberMessage, port, type OperatorContext } from '../framework/index.ts';
-import { benchThreads, describeLoad, threadTables } from './framework-threads.ts';
+import { benchThreads, describeLoad, describeRepeats, threadTables } from './framework-threads.ts';
 import { describeMachine, formatMarkdownTable, formatTable, median, ns, scaleSummary, si, summarize, writeMarkdown, writeResults, type Summary } from './lib/index.ts';
 
+const QUICK = process.argv.includes('--quick');
 const CHAINS = [1, 3, 10];
 /** Measured repeats per chain and implementation, after one warm-up repeat that is thrown away. */
-const REPEATS = 5;
-const LATENCY_SAMPLES = 20_000; // per repeat
-const THROUGHPUT_MESSAGES = 300_000; // per repeat
+const REPEATS = QUICK ? 2 : 5;
+const LATENCY_SAMPLES = QUICK ? 5_000 : 20_000; // per repeat
+const THROUGHPUT_MESSAGES = QUICK ? 100_000 : 300_000; // per repeat
 
 const GOAL_HOP_MEDIAN_NS = 1000;
 const GOAL_RATIO_TO_RXJS = 5;
 const GOAL_THROUGHPUT_3 = 1_000_000;
-/** Repeats of the main / pool 1 / pool 2 BlurOp runs (interleaved); the median is reported. */
-const THREAD_REPEATS = 3;
+/** Repeats of the main / pool 1 / pool 2 BlurOp runs (each a process of its own, interleaved); the median is reported. */
+const THREAD_REPEATS = QUICK ? 1 : 5;
 
 const NoParams = z.object({}).strict();
 
@@ -398,7 +400,7 @@ async function main(): Promise<void> {
   console.log(formatTable(...t.throughput));
   const threads = await benchThreads(THREAD_REPEATS);
   const tt = threadTables(threads);
-  console.log(`\nworker threads (${describeLoad(threads)}):`);
+  console.log(`\nworker threads (${describeLoad(threads)}; ${describeRepeats(threads)}):`);
   console.log(formatTable(...tt.blur));
   console.log(formatTable(...tt.hop));
   console.log('\nthe RxJS surface (throughput, ns per hop = wall time / (messages x hops)):');
@@ -406,7 +408,8 @@ async function main(): Promise<void> {
   const md = `Per-hop latency (one message in flight):\n\n${formatMarkdownTable(...t.latency)}\n\n` +
     `Throughput (ratio = how many times faster the bare RxJS chain is):\n\n${formatMarkdownTable(...t.throughput)}\n\n` +
     `The RxJS surface (throughput, ns per hop = wall time / (messages x hops)):\n\n${formatMarkdownTable(...surfaceTable)}\n\n` +
-    `Worker threads (median of ${THREAD_REPEATS} interleaved repeats; ${describeLoad(threads)}):\n\n${formatMarkdownTable(...tt.blur)}\n\n` +
+    `Worker threads (each row a process of its own; median of ${THREAD_REPEATS} interleaved repeats; ${describeLoad(threads)}):\n\n${formatMarkdownTable(...tt.blur)}\n\n` +
+    `Frames/s per repeat, in the order they ran: ${describeRepeats(threads)}.\n\n` +
     `A 720p frame's hop across a thread (one frame in flight, ${threads.hop[0].latencyMs.count} samples each):\n\n${formatMarkdownTable(...tt.hop)}`;
   writeMarkdown('framework', md);
   if (markdown) console.log('\n' + md);

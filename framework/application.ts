@@ -121,6 +121,8 @@ export class Application {
   connect(a: OperatorNode | string, outName: string, b: OperatorNode | string, inName: string, options: ConnectionOptions = {}): Connection {
     const src = typeof a === 'string' ? this.node(a) : a;
     const dst = typeof b === 'string' ? this.node(b) : b;
+    // The run reads each operator's queues as they were when it started.
+    if (this.currentRun) throw new GraphError(`cannot connect ${src.name}.${outName} to ${dst.name}.${inName} while the application runs`);
     const out = src.def.outputs[outName];
     if (!out) throw new GraphError(`operator '${src.name}' (${src.type}) has no output port '${outName}'; it has: ${portList(src.def.outputs)}`, ['flows', `${src.name}.${outName}`]);
     const inp = dst.def.inputs[inName];

@@ -1,4 +1,5 @@
 import type { Connection, Envelope } from './connection.ts';
+import type { BoundedQueue } from './queue.ts';
 import { parsePeriod } from './duration.ts';
 import { OperatorError } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -54,6 +55,11 @@ export class OperatorNode implements Schedulable {
   inFlight = false;
   disabled = false;
   asyncPending = false;
+  /**
+   * ready() last said no because a gating output's queue was full: only then does a consumer taking a
+   * message kick this operator (a kick per hop to a producer that has nothing to do costs a step).
+   */
+  waitingForRoom = false;
   computeCount = 0;
   /** The pending compute of an async operator, so shutdown can wait for it. */
   pending: Promise<void> | null = null;
@@ -80,6 +86,15 @@ export class OperatorNode implements Schedulable {
   private readonly isAsync: boolean;
   protected readonly isLeaf: () => boolean;
 
+  /**
+   * The queues the conditions read, gathered at attach (the graph is fixed while it runs): per gating
+   * input its connections' queues (message-available), and every gating output's queues in one list
+   * (downstream-affordable).
+   */
+  private gatedInputQueues: BoundedQueue<Envelope>[][] = [];
+  private gatedOutputQueues: BoundedQueue<Envelope>[] = [];
+  private readonly anyInput: boolean;
+
   private state: unknown = undefined;
   protected metadata: Metadata = EMPTY_METADATA;
   protected trace: Trace | null = null;
@@ -104,6 +119,7 @@ export class OperatorNode implements Schedulable {
       }
     }
     this.isAsync = isAsync;
+    this.anyInput = def.anyInput === true;
     this.initialCount = this.countLeft;
     this.initialDisabled = this.disabled;
     this.endOfStream = def.endOfStream ? 'waiting' : 'done';
@@ -163,6 +179,7 @@ export class OperatorNode implements Schedulable {
     this.stopped = false;
     this.inFlight = false;
     this.asyncPending = false;
+    this.waitingForRoom = false;
     this.computeCount = 0;
     this.pending = null;
     this.countLeft = this.initialCount;
@@ -173,6 +190,8 @@ export class OperatorNode implements Schedulable {
     this.metadata = EMPTY_METADATA;
     this.trace = null;
     for (const p of this.inputs) for (const c of p.connections) c.queue.clear();
+    this.gatedInputQueues = this.inputs.filter((p) => p.gating).map((p) => p.connections.map((c) => c.queue));
+    this.gatedOutputQueues = this.outputs.filter((p) => p.gating).flatMap((p) => p.connections.map((c) => c.queue));
     this.shuttingDown = false;
     this.tapsClosed = false;
     this.endOfStream = this.def.endOfStream ? 'waiting' : 'done';
@@ -316,21 +335,10 @@ export class OperatorNode implements Schedulable {
   ready(): boolean {
     if (this.atCapacity() || this.disabled || this.stopped || this.countLeft <= 0) return false;
     if (this.isAsync && !this.asyncPending) return false;
-    if (this.def.anyInput) {
-      if (!this.anyInputHasMessage()) return false;
-    } else {
-      for (let i = 0; i < this.inputs.length; i++) {
-        const p = this.inputs[i];
-        if (!p.gating) continue;
-        let has = false;
-        for (let j = 0; j < p.connections.length; j++) if (!p.connections[j].queue.empty) { has = true; break; }
-        if (!has) return false;
-      }
-    }
-    for (let i = 0; i < this.outputs.length; i++) {
-      const p = this.outputs[i];
-      if (!p.gating) continue;
-      for (let j = 0; j < p.connections.length; j++) if (p.connections[j].queue.full) return false;
+    if (!this.inputsAvailable()) return false;
+    if (this.gatingOutputFull()) {
+      this.waitingForRoom = true;
+      return false;
     }
     if (this.periodMs > 0) {
       const now = performance.now();
@@ -344,13 +352,25 @@ export class OperatorNode implements Schedulable {
     return true;
   }
 
-  private anyInputHasMessage(): boolean {
-    for (let i = 0; i < this.inputs.length; i++) {
-      const p = this.inputs[i];
-      if (!p.gating) continue;
-      for (let j = 0; j < p.connections.length; j++) if (!p.connections[j].queue.empty) return true;
-    }
+  /** Downstream-affordable fails: a gating output's queue is full. */
+  protected gatingOutputFull(): boolean {
+    const qs = this.gatedOutputQueues;
+    for (let i = 0; i < qs.length; i++) if (qs[i].full) return true;
     return false;
+  }
+
+  /**
+   * Message-available holds: every gating input has a message (true without gating inputs), or for an
+   * anyInput operator at least one has.
+   */
+  private inputsAvailable(): boolean {
+    const ins = this.gatedInputQueues;
+    if (this.anyInput) {
+      for (let i = 0; i < ins.length; i++) if (anyMessage(ins[i])) return true;
+      return false;
+    }
+    for (let i = 0; i < ins.length; i++) if (!anyMessage(ins[i])) return false;
+    return true;
   }
 
   /** Called by the run queue: compute once if every condition holds. */
@@ -411,9 +431,12 @@ export class OperatorNode implements Schedulable {
     return values;
   }
 
-  /** Room appeared in a queue: the producer may be ready again. */
+  /** Room appeared in a queue: the producer may be ready again, if room is what it waited for. */
   private freed(c: Connection): void {
-    this.runtime.runQueue.kick(c.from);
+    const producer = c.from;
+    if (!producer.waitingForRoom) return;
+    producer.waitingForRoom = false;
+    this.runtime.runQueue.kick(producer);
   }
 
   private finished(): void {
@@ -425,7 +448,8 @@ export class OperatorNode implements Schedulable {
     const tracker = this.runtime.tracker;
     if (tracker && this.trace && this.isLeaf() && !this.def.relay) tracker.record(this.leafPath(this.trace.path), performance.now() - this.trace.t0);
     this.trace = null;
-    if (!this.stopped) this.runtime.runQueue.kick(this);
+    // Again at once only if it could be: an input that arrived meanwhile, a notify, or a source's next turn.
+    if (!this.stopped && (!this.isAsync || this.asyncPending) && this.inputsAvailable()) this.runtime.runQueue.kick(this);
     this.runtime.settled();
   }
 
@@ -474,6 +498,11 @@ export class OperatorNode implements Schedulable {
       c.to.delivered(c.targetGating);
     }
   }
+}
+
+function anyMessage(qs: BoundedQueue<Envelope>[]): boolean {
+  for (let j = 0; j < qs.length; j++) if (!qs[j].empty) return true;
+  return false;
 }
 
 /** An input ended: every connection into it is empty and its producer can never run again. */

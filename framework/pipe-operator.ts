@@ -52,7 +52,8 @@ export function pipeHooks<P, I extends PortMap, O extends PortMap>(
   outputPorts: O,
   pipe: (inputs: InputStreams<I>, ctx: OperatorContext<P>) => OutputStreams<O>,
 ): Required<Pick<OperatorHooks<P, I, O, PipeState>, 'initialize' | 'start' | 'afterStart' | 'compute' | 'endOfStream' | 'stop'>> {
-  const multi = Object.entries(inputPorts).filter(([, spec]) => spec.multi).map(([k]) => k);
+  const inputNames = Object.keys(inputPorts);
+  const isMulti = inputNames.map((k) => inputPorts[k].multi);
   const completeInputs = (state: PipeState) => {
     if (state.inputsCompleted) return;
     state.inputsCompleted = true;
@@ -109,12 +110,14 @@ export function pipeHooks<P, I extends PortMap, O extends PortMap>(
       if (!hasInputs) subscribe(ctx, emit);
     },
     compute(values, _emit, ctx) {
-      const state = ctx.state;
-      for (const k in values) {
+      const subjects = ctx.state.inputs;
+      // Plain loops over names fixed at definition: this runs once per message.
+      for (let i = 0; i < inputNames.length; i++) {
+        const k = inputNames[i];
         const v = (values as Record<string, unknown>)[k];
         if (v === undefined) continue;
-        const subject = state.inputs[k];
-        if (multi.includes(k)) for (const item of v as unknown[]) subject.next(item);
+        const subject = subjects[k];
+        if (isMulti[i]) for (const item of v as unknown[]) subject.next(item);
         else subject.next(v);
       }
     },

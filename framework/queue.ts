@@ -37,11 +37,13 @@ export class BoundedQueue<T> {
       if (this.policy === 'fault') throw new QueueFaultError(this.label, this.capacity);
       // pop: the oldest gives way
       this.items[this.head] = undefined;
-      this.head = (this.head + 1) % this.capacity;
+      this.head = this.next(this.head);
       this.count--;
       this.dropped++;
     }
-    this.items[(this.head + this.count) % this.capacity] = item;
+    let tail = this.head + this.count;
+    if (tail >= this.capacity) tail -= this.capacity;
+    this.items[tail] = item;
     this.count++;
     return true;
   }
@@ -50,9 +52,14 @@ export class BoundedQueue<T> {
     if (this.count === 0) return undefined;
     const item = this.items[this.head];
     this.items[this.head] = undefined;
-    this.head = (this.head + 1) % this.capacity;
+    this.head = this.next(this.head);
     this.count--;
     return item;
+  }
+
+  /** The slot after i, wrapping (a compare rather than %, which is a division). */
+  private next(i: number): number {
+    return i + 1 === this.capacity ? 0 : i + 1;
   }
 
   clear(): void {

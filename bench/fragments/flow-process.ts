@@ -7,6 +7,8 @@
  *   flow-process.ts tcp-recv    W H PORT      its receiver
  *   flow-process.ts raw-send    W H URL       the same frames published with the NATS client alone (no framework,
  *   flow-process.ts raw-recv    W H URL       no credit): the floor of NATS itself, to tell its cost from ours
+ *   flow-process.ts raw-send-chunked W H URL BYTES  the same, each frame as messages of at most BYTES (and
+ *   flow-process.ts raw-recv-chunked W H URL        a 16-byte prefix), put back together: does chunking help?
  * Frames are new buffers each time (copied from 30 pre-rendered moving-box pictures), as a decoder
  * hands them out. The sink measures latency on the wall clock (same machine) from a `sentAt` stamp,
  * records between "window start" and "window end" (printed, so the harness reads /proc then) and
@@ -123,6 +125,64 @@ if (mode === 'raw-send') {
   const nc = await connect({ servers: [where] });
   const window = new Window(() => process.exit(0));
   nc.subscribe('bench.raw', { callback: (err, m) => { if (!err) { const h = readFrameMessage(m.data); window.add(h.sentAt, h.index); } } });
+  await nc.flush();
+  console.log('ready');
+} else if (mode === 'raw-send-chunked') {
+  // The same frames as raw-send, each published as chunks of at most CHUNK bytes after a 16-byte prefix
+  // (frame index, chunk number, chunk count, frame bytes), so the server forwards one chunk while the
+  // next arrives and the client never gathers a large message. The chunks are laid out in one buffer
+  // (prefix, slice, prefix, slice...) so the pixels are copied once, as raw-send copies them once.
+  const chunk = Number(process.argv[6]);
+  if (!(chunk > 0)) throw new Error('raw-send-chunked needs the chunk size in bytes');
+  const nc = await connect({ servers: [where] });
+  console.log('ready');
+  let i = 0;
+  const timer = setInterval(() => {
+    const index = i++;
+    const f = nextFrame(index);
+    const head = Buffer.from(JSON.stringify({ width: f.width, height: f.height, format: f.format, timestamp: f.timestamp, strides: f.planes.map((p) => p.stride), sizes: f.planes.map((p) => p.data.byteLength), sentAt: wall(), index }));
+    const lead = new Uint8Array(4 + head.byteLength);
+    new DataView(lead.buffer).setUint32(0, head.byteLength);
+    lead.set(head, 4);
+    const pieces = [lead, ...f.planes.map((p) => p.data)];
+    const size = pieces.reduce((a, p) => a + p.byteLength, 0);
+    const count = Math.ceil(size / chunk);
+    const out = new Uint8Array(size + 16 * count);
+    const v = new DataView(out.buffer);
+    let piece = 0, pieceAt = 0;
+    for (let k = 0, at = 0; k < count; k++) {
+      const n = Math.min(chunk, size - k * chunk);
+      v.setUint32(at, index); v.setUint32(at + 4, k); v.setUint32(at + 8, count); v.setUint32(at + 12, size);
+      let w = at + 16;
+      while (w < at + 16 + n) {
+        const take = Math.min(pieces[piece].byteLength - pieceAt, at + 16 + n - w);
+        out.set(pieces[piece].subarray(pieceAt, pieceAt + take), w);
+        w += take; pieceAt += take;
+        if (pieceAt === pieces[piece].byteLength) { piece++; pieceAt = 0; }
+      }
+      nc.publish('bench.raw', out.subarray(at, at + 16 + n));
+      at += 16 + n;
+    }
+  }, 1000 / 30);
+  process.on('SIGINT', () => { clearInterval(timer); void nc.drain().then(() => process.exit(0)); });
+} else if (mode === 'raw-recv-chunked') {
+  // Each chunk is copied once into the frame's buffer (as a receiver would write it into the planes).
+  const nc = await connect({ servers: [where] });
+  const window = new Window(() => process.exit(0));
+  let frame: Uint8Array | null = null, frameIndex = -1, next = 0, at = 0;
+  nc.subscribe('bench.raw', {
+    callback: (err, m) => {
+      if (err) return;
+      const v = new DataView(m.data.buffer, m.data.byteOffset, 16);
+      const index = v.getUint32(0), k = v.getUint32(4), count = v.getUint32(8), size = v.getUint32(12);
+      if (k === 0) { frame = new Uint8Array(size); frameIndex = index; next = 0; at = 0; }
+      if (!frame || index !== frameIndex || k !== next) { frame = null; return; }
+      frame.set(m.data.subarray(16), at);
+      at += m.data.byteLength - 16;
+      next++;
+      if (next === count) { const h = readFrameMessage(frame); window.add(h.sentAt, h.index); frame = null; }
+    },
+  });
   await nc.flush();
   console.log('ready');
 } else if (mode === 'local' || mode === 'nats-send' || mode === 'nats-recv') {

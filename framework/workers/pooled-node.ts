@@ -179,7 +179,11 @@ export class PooledOperatorNode extends OperatorNode {
     try {
       for (;;) {
         const entry = this.waiting.get(this.nextDeliver);
-        if (!entry?.emits || this.stopped || this.gatingOutputFull()) break;
+        if (!entry?.emits || this.stopped) break;
+        if (this.gatingOutputFull()) {
+          this.waitingForRoom = true; // a consumer taking a message kicks this node, which delivers then
+          break;
+        }
         this.waiting.delete(this.nextDeliver++);
         this.metadata = entry.meta;
         this.trace = entry.trace;
@@ -212,14 +216,6 @@ export class PooledOperatorNode extends OperatorNode {
       const value = decodeCrossing(this.def.outputs[em.port].type, em.value, `output '${em.port}' (from pool '${this.pool.name}')`);
       this.emitters[em.port](value, em.meta);
     }
-  }
-
-  private gatingOutputFull(): boolean {
-    for (const p of this.outputs) {
-      if (!p.gating) continue;
-      for (const c of p.connections) if (c.queue.full) return true;
-    }
-    return false;
   }
 
   /** Shutdown waits for the computes still on threads, as it does for a main-thread compute. */
