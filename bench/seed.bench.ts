@@ -342,19 +342,27 @@ async function statsOf(injector: ReturnType<typeof makeSignalingInjector>): Prom
 // ---- the runs ----
 const started = Date.now();
 console.log(`holots vs the seed stack — ${describeMachine()}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}${QUICK ? ' (--quick: a pipeline check, not figures)' : ''}`);
-const receivers = LONG ? [] : [await startHolotsReceiver(['--clock', 'rtp']), await startSeedReceiver(['--clock', 'rtp'])];
+/**
+ * Fresh receiver processes for each codec and size: a holots process that has played 1080p then runs a
+ * full GC every ~250 ms on a later 720p stream (measured: H264 720p 3.5-4.4 CPU ms a frame in a fresh
+ * process, 9.7-13.7 after VP8 1080p), so rows sharing one process would be charged for the rows before.
+ */
+const startReceivers = async () => LONG ? [] : [await startHolotsReceiver(['--clock', 'rtp']), await startSeedReceiver(['--clock', 'rtp'])];
+let receivers: ReceiverProcess[] = [];
 const runs: Run[] = [];
 const clips: ClipInfo[] = [];
 /** Windows that produced no figure, and why (shown with the results). */
 const failures: string[] = [];
 const log = (r: Run) => console.error(`  ${r.stack.padEnd(10)} ${r.codec} ${r.size} #${r.repeat}: ${r.fps} fps, ${r.cpuMsPerFrame} CPU ms/frame, latency ${r.latencyP50}/${r.latencyP95} ms, sender ${r.sender.fps} fps ${r.sender.kbps} kbps ${r.sender.width}x${r.sender.height}${r.damaged ? `, ${r.damaged} damaged` : ''}, load ${r.loadavg[0].toFixed(2)}`);
 try {
-  let warmed = false;
   for (const codec of LONG ? [] : CODECS) {
     for (const [width, height, kbps] of SIZES) {
       const cfg = { codec, width, height };
       const senders = await ClipSenders.start({ codec, width, height, fps: FPS, frames: CLIP_FRAMES, kbps, gopS: GOP_S });
       clips.push(senders.clip);
+      await Promise.all(receivers.map((rx) => rx.stop()));
+      receivers = await startReceivers();
+      let warmed = false;
       console.error(`  clip ${codec} ${height}p: ${senders.clip.kbps} kbps, ${senders.clip.frames} frames, ${senders.clip.keyframes} keyframes`);
       try {
         // A throwaway stream into each receiver first: werift, aiortc and their decoders warm up on it.
@@ -388,6 +396,7 @@ try {
     }
   }
   await Promise.all(receivers.map((rx) => rx.stop()));
+  receivers = [];
   if (!SIDE_ONLY) browser = await launchSender((r) => forward(r));
   for (const codec of LONG || SIDE_ONLY ? [] : CODECS) {
     for (const [width, height] of [[1280, 720], [1920, 1080]] as const) {
