@@ -16,10 +16,10 @@ const dir = fileURLToPath(new URL('./fixtures/subgraph/', import.meta.url));
 // Temporary app files live beside the subgraph so `./sum-twice.yaml` resolves.
 const temps: string[] = [];
 after(() => Promise.all(temps.map((d) => rm(d, { recursive: true, force: true }))));
-async function appFile(text: string): Promise<string> {
+async function appFile(text: string, name = 'app.yaml'): Promise<string> {
   const d = await mkdtemp(join(dir, '.tmp-'));
   temps.push(d);
-  const file = join(d, 'app.yaml');
+  const file = join(d, name);
   await writeFile(file, text);
   return file;
 }
@@ -82,16 +82,14 @@ operators:
 });
 
 test('errors inside a subgraph name the subgraph file and line; a missing interface port names the flow', async () => {
-  const sub = join(await mkdtemp(join(dir, '.tmp-')), 'broken.yaml');
-  temps.push(join(sub, '..'));
-  await writeFile(sub, `name: broken
+  const sub = await appFile(`name: broken
 params:
   size: { type: integer, default: 2 }
 inputs: { in: first.in }
 outputs: { out: first.out }
 operators:
   first: { type: ../../rx-ops.ts#SumEvery, params: { size: $sise } }
-`);
+`, 'broken.yaml');
   const err = await loadError(await appFile(`name: uses_broken
 operators:
   b: { type: ${JSON.stringify(sub)} }
@@ -112,9 +110,7 @@ flows:
 });
 
 test('$param works in conditions too, checked once substituted; a subgraph file run alone takes --set name=value', async () => {
-  const sub = join(await mkdtemp(join(dir, '.tmp-')), 'limited.yaml');
-  temps.push(join(sub, '..'));
-  await writeFile(sub, `name: limited
+  const sub = await appFile(`name: limited
 params:
   takes: { type: number, default: 4 }
   rate: { type: string, default: 500Hz }
@@ -125,7 +121,7 @@ operators:
     type: ../../rx-ops.ts#SumEvery
     params: { size: 2 }
     conditions: [{ type: count, count: $takes }, { type: periodic, period: $rate }]
-`);
+`, 'limited.yaml');
   const { app } = await loadApp(await appFile(`name: uses_limited
 operators:
   count: { type: ../../rx-ops.ts#Count, params: { count: 12 } }
