@@ -23,11 +23,7 @@
  *   --quick: N = 2 then 4 per system with short windows: proves the pipeline end to end (no figures).
  * Writes bench/results/scale.json and bench/results/scale.md.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SessionStats } from '../operators/messages/index.ts';
 import {
   ClipSenders, describeMachine, formatMarkdownTable, formatTable, processCpuMs, quantileOfSorted, sorted,
@@ -46,7 +42,6 @@ const SETTLE_MS = num("--settle-ms", 6000);
 const WINDOW_MS = num('--window-ms', QUICK ? 4000 : 10_000);
 const MIN_FPS = 29;
 const MAX_P95_MS = 100;
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -88,21 +83,10 @@ let clip: Partial<ClipInfo> = {};
 interface Floor { cpuMsPerFrame: number; pictures: number; errors: number; loadavg: number[] }
 let floor = null as Floor | null;
 async function measureFloor(senders: ClipSenders): Promise<void> {
-  const dir = mkdtempSync(join(os.tmpdir(), 'holots-scale-floor-'));
-  const file = join(dir, 'clip.bin');
-  try {
-    await senders.dump(file);
-    // About 10 s of pictures at 30 fps, so it is measured over about as many frames as a window.
-    const loops = Math.max(1, Math.round(300 / (clip.frames ?? 300)));
-    const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--import', 'tsx', `${ROOT}bench/receivers/decode-floor.ts`, file, '--loops', String(loops)], { cwd: ROOT, maxBuffer: 1 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`decode-floor: ${err.message} ${stderr}`)) : resolve(stdout)));
-    });
-    const f = JSON.parse(out.trim().split('\n').at(-1)!) as { pictures: number; errors: number; cpuMsPerFrame: number };
-    floor = { cpuMsPerFrame: r2(f.cpuMsPerFrame), pictures: f.pictures, errors: f.errors, loadavg: os.loadavg().map(r1) };
-    console.log(`floor: node-av decoding the clip from memory, ${floor.cpuMsPerFrame} CPU ms/frame over ${f.pictures} pictures (${f.errors} errors), load ${floor.loadavg.join(' ')}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // About 10 s of pictures at 30 fps, so it is measured over about as many frames as a window.
+  const f = await senders.decodeFloor(Math.max(1, Math.round(300 / (clip.frames ?? 300))));
+  floor = { cpuMsPerFrame: r2(f.cpuMsPerFrame), pictures: f.pictures, errors: f.errors, loadavg: os.loadavg().map(r1) };
+  console.log(`floor: node-av decoding the clip from memory, ${floor.cpuMsPerFrame} CPU ms/frame over ${f.pictures} pictures (${f.errors} errors), load ${floor.loadavg.join(' ')}`);
 }
 
 async function measureSystem(system: string): Promise<Step[]> {

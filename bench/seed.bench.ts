@@ -27,9 +27,7 @@
  *   whole bench end to end (not figures).
  * Writes bench/results/seed.json (raw samples) and bench/results/seed.md.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -147,25 +145,15 @@ async function runReceiver(rx: ReceiverProcess, senders: ClipSenders, cfg: Confi
 
 /** The floor: node-av decoding the sender's own encoded clip from memory, in a process of its own. */
 async function runFloor(senders: ClipSenders, cfg: Config, clip: ClipInfo, like: Run | undefined): Promise<Run> {
-  const dir = mkdtempSync(join(os.tmpdir(), 'holots-floor-'));
-  const file = join(dir, 'clip.bin');
   // About as many pictures as a receiver's window, and at least the whole clip.
   const loops = Math.max(1, Math.round((MEASURE_MS * FPS) / 1000 / clip.frames));
-  try {
-    await senders.dump(file);
-    const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--import', 'tsx', `${ROOT}bench/receivers/decode-floor.ts`, file, '--loops', String(loops)], { cwd: ROOT, maxBuffer: 1 << 20 }, (err: Error | null, stdout: string, stderr: string) => err ? reject(new Error(`decode-floor: ${err.message} ${stderr}`)) : resolve(stdout));
-    });
-    const f = JSON.parse(out.trim().split('\n').at(-1)!) as { frames: number; pictures: number; errors: number; cpuMs: number; cpuMsPerFrame: number; width: number };
-    return {
-      stack: 'floor', codec: cfg.codec, size: sizeName(cfg), repeat: 0, wallMs: NaN, frames: f.pictures, fps: NaN, cpuMs: f.cpuMs, cpuMsPerFrame: r2(f.cpuMsPerFrame),
-      latencyP50: NaN, latencyP95: NaN, damaged: f.errors, loadavg: os.loadavg(), samples: {},
-      sender: like?.sender ?? { framesEncoded: 0, kbps: clip.kbps, fps: NaN, width: clip.width, height: clip.height, limit: 'none' },
-      extra: { clipFrames: f.frames, decodeErrors: f.errors, pictureWidth: f.width, clipKbps: clip.kbps, loops },
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const f = await senders.decodeFloor(loops);
+  return {
+    stack: 'floor', codec: cfg.codec, size: sizeName(cfg), repeat: 0, wallMs: NaN, frames: f.pictures, fps: NaN, cpuMs: f.cpuMs, cpuMsPerFrame: r2(f.cpuMsPerFrame),
+    latencyP50: NaN, latencyP95: NaN, damaged: f.errors, loadavg: os.loadavg(), samples: {},
+    sender: like?.sender ?? { framesEncoded: 0, kbps: clip.kbps, fps: NaN, width: clip.width, height: clip.height, limit: 'none' },
+    extra: { clipFrames: f.frames, decodeErrors: f.errors, pictureWidth: f.width, clipKbps: clip.kbps, loops },
+  };
 }
 
 // ---- end to end: Chromium's page (launched only for these rows); its signaling goes to the graph under test ----

@@ -2,7 +2,10 @@
  * The cheap webcam-like publishers (bench/senders/clip-sender.ts) as a child process a bench drives: JSON
  * commands on its stdin, one JSON reply a line. Its CPU is its own, never charged to a receiver under test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -32,6 +35,9 @@ export interface ClipInfo {
   kbps: number;
   packetsPerFrame: number;
 }
+
+/** What bench/receivers/decode-floor.ts prints. */
+export interface FloorResult { frames: number; pictures: number; errors: number; cpuMs: number; cpuMsPerFrame: number; width: number; height: number }
 
 export interface SenderStats { streams: number; plis: number; framesSent: number; bytesSent: number; clip: ClipInfo }
 
@@ -79,6 +85,24 @@ export class ClipSenders {
 
   /** Writes the encoded clip in bench/receivers/decode-floor.ts's format. */
   async dump(path: string): Promise<number> { return (await this.ask<{ frames: number }>({ cmd: 'dump', path })).frames; }
+
+  /**
+   * The decode-only floor: bench/receivers/decode-floor.ts decoding this sender's own clip from memory,
+   * `loops` times over, in a process of its own.
+   */
+  async decodeFloor(loops: number): Promise<FloorResult> {
+    const dir = mkdtempSync(join(tmpdir(), 'holots-floor-'));
+    const file = join(dir, 'clip.bin');
+    try {
+      await this.dump(file);
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, ['--import', 'tsx', `${ROOT}bench/receivers/decode-floor.ts`, file, '--loops', String(loops)], { cwd: ROOT, maxBuffer: 1 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`decode-floor: ${err.message} ${stderr}`)) : resolve(stdout)));
+      });
+      return JSON.parse(out.trim().split('\n').at(-1)!) as FloorResult;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 
   /** Ends its stdin (it closes its streams and exits), and kills it if it has not gone within 5 s. */
   async stop(): Promise<void> {
