@@ -2,14 +2,15 @@
 # Installs what holots needs on Debian/Ubuntu, skipping what is already there:
 #   apt: libglfw3 libegl1 libgl1-mesa-dri (GLFW window + EGL headless through koffi), xvfb (window tests),
 #        x11-utils libxtst6 (window tests: xwininfo, XTest key presses), chromium (end-to-end tests), fonts-dejavu-core (text layers), openssl (test certificates),
-#        nats-server (fragments: tests and benchmarks start their own on loopback),
+#        nats-server (fragments: tests and benchmarks start their own on loopback), iproute2 (`ip`: the
+#        two-machine test's network namespaces),
 #        python3-aiortc python3-av python3-aiohttp (the seed stack, for the side-by-side benchmark)
 #   npm: the locked dependencies (npm ci), only when package-lock.json changed since the last install.
 # Install scripts of dependencies stay blocked (package.json "allowScripts"): none is needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libglfw3 libegl1 libgl1-mesa-dri xvfb xauth x11-utils libxtst6 chromium fonts-dejavu-core openssl nats-server python3-aiortc python3-av python3-aiohttp)
+packages=(libglfw3 libegl1 libgl1-mesa-dri xvfb xauth x11-utils libxtst6 chromium fonts-dejavu-core openssl nats-server iproute2 python3-aiortc python3-av python3-aiohttp)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
