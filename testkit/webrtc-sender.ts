@@ -7,37 +7,12 @@ import { createServer, type Server } from 'node:http';
 import type { BrowserContext, Page } from 'playwright-core';
 import { z } from 'zod';
 import { defineOperator, port } from '../framework/index.ts';
-import { lumaOf, Signaling, TIME_CODE_BITS, VideoFrame, type SignalingReply, type SignalingRequest } from '../operators/messages/index.ts';
+import { lumaOf, TIME_CODE_BITS, VideoFrame, type SignalingReply } from '../operators/messages/index.ts';
 
 import { launchChromium } from './chromium.ts';
+import type { PlainRequest } from './signaling-injector.ts';
 
-/** Request shapes without the reply callback, as a page or test sends them. */
-export type PlainRequest = { [K in SignalingRequest['kind']]: Omit<Extract<SignalingRequest, { kind: K }>, 'reply'> }[SignalingRequest['kind']];
-
-/** A graph source that turns test calls into Signaling messages and resolves with their replies. */
-export function makeSignalingInjector() {
-  let notify: (() => void) | null = null;
-  const queue: SignalingRequest[] = [];
-  const op = defineOperator({
-    name: 'SignalingInjector',
-    params: z.object({}).strict(),
-    outputs: { signaling: port(Signaling, { condition: 'none' }) },
-    conditions: [{ type: 'asynchronous' }],
-    start(ctx) { notify = () => ctx.notify(); if (queue.length) ctx.notify(); },
-    compute(_i, emit, ctx) {
-      const next = queue.shift();
-      if (next) emit.signaling(next);
-      if (queue.length) ctx.notify();
-    },
-    stop() { notify = null; },
-  });
-  const send = (req: PlainRequest, timeoutMs = 15_000): Promise<SignalingReply> => new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no reply to '${req.kind}' within ${timeoutMs} ms`)), timeoutMs);
-    queue.push({ ...req, reply: (r: SignalingReply) => { clearTimeout(timer); resolve(r); } } as SignalingRequest);
-    notify?.();
-  });
-  return { op, send };
-}
+export { makeSignalingInjector, type PlainRequest } from './signaling-injector.ts';
 
 export interface PictureSample {
   sessionId: string;

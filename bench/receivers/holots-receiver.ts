@@ -22,7 +22,7 @@ import { Application, defineOperator, port } from '../../framework/index.ts';
 import { VideoFrame, type SessionStats } from '../../operators/messages/index.ts';
 import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
 import { readTimeCodeAny, wallNow } from '../../testkit/timecode.ts';
-import { makeSignalingInjector } from '../../testkit/webrtc-sender.ts';
+import { makeSignalingInjector } from '../../testkit/signaling-injector.ts';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
