@@ -23,8 +23,8 @@ export interface FilePacket {
 }
 
 /**
- * How many decoded pictures stay valid at once: a yuv420p VideoFrame's planes are views into the
- * decoder's picture (no copy) until this many further pictures have been decoded.
+ * How many decoded pictures stay valid at once: a VideoFrame's planes are views into a ring of pictures
+ * the reader owns (media/decoded-picture.ts) until this many further pictures have been decoded.
  */
 export const PICTURE_RING = 8;
 
@@ -36,8 +36,8 @@ export const PICTURE_RING = 8;
  */
 export class VideoFileReader {
   private readonly packet = new Packet();
-  private readonly ring: Frame[] = [];
-  private ringIndex = 0;
+  /** What the decoder hands back; its picture is copied out at once, so one Frame is enough. */
+  private readonly frame = new Frame();
   private readonly pictures: PictureConverter;
   private annexB: BitStreamFilterContext | null = null;
   private readonly annexBOut = new Packet();
@@ -55,7 +55,7 @@ export class VideoFileReader {
   private constructor(readonly path: string, private readonly fmt: FormatContext, private readonly stream: Stream, private readonly dec: CodecContext, readonly codecName: string, readonly outputFormat: PictureFormat) {
     this.packet.alloc();
     this.annexBOut.alloc();
-    for (let i = 0; i < PICTURE_RING; i++) { const f = new Frame(); f.alloc(); this.ring.push(f); }
+    this.frame.alloc();
     this.pictures = new PictureConverter(outputFormat, PICTURE_RING, (message, code) => new ReplayError(path, `${message}: ${FFmpegError.strerror(code)}`));
     const par = stream.codecpar;
     this.codec = codecNameOf(par.codecId);
@@ -176,11 +176,10 @@ export class VideoFileReader {
   private receive(): VideoFrame[] {
     const out: VideoFrame[] = [];
     for (;;) {
-      const frame = this.ring[this.ringIndex];
+      const frame = this.frame;
       const got = this.dec.receiveFrameSync(frame);
       if (got === AVERROR_EAGAIN || got === AVERROR_EOF) break;
       if (got < 0) throw new ReplayError(this.path, `the ${this.codecName} decoder failed: ${FFmpegError.strerror(got)}`);
-      this.ringIndex = (this.ringIndex + 1) % PICTURE_RING;
       out.push(this.toVideoFrame(frame));
     }
     return out;

@@ -21,9 +21,9 @@ export class DecodeError extends Error {
 }
 
 /**
- * How many decoded pictures stay valid at once. A VideoFrame's planes are views into decoder memory
- * (no copy) and stay valid until this many further frames of the same session have been decoded; the
- * node-av Frame behind them is kept alive for as long as the VideoFrame is reachable.
+ * How many decoded pictures stay valid at once. A VideoFrame's planes are views into a ring of pictures
+ * the decoder owns (media/decoded-picture.ts) and stay valid until this many further frames of the same
+ * session have been decoded; the memory behind them is kept alive for as long as the VideoFrame is reachable.
  */
 export const RING_SIZE = 4;
 
@@ -41,8 +41,8 @@ export const openDecoders = (): number => openCount;
 export class VideoDecoder {
   private readonly ctx = new CodecContext();
   private readonly packet = new Packet();
-  private readonly ring: Frame[] = [];
-  private ringIndex = 0;
+  /** What the decoder hands back; its picture is copied out at once, so one Frame is enough. */
+  private readonly frame = new Frame();
   private readonly pictures: PictureConverter;
   private closed = false;
   private busy: Promise<unknown> = Promise.resolve();
@@ -60,11 +60,7 @@ export class VideoDecoder {
     this.pictures = new PictureConverter(outputFormat, RING_SIZE, (message, code) => new DecodeError(codec.name, code, `${codec.name}: ${message} (error ${code})`));
     openCount++;
     this.packet.alloc();
-    for (let i = 0; i < RING_SIZE; i++) {
-      const f = new Frame();
-      f.alloc();
-      this.ring.push(f);
-    }
+    this.frame.alloc();
   }
 
   /** Decodes one compressed frame; calls run one after another even if callers overlap. */
@@ -89,14 +85,13 @@ export class VideoDecoder {
     }
     const out: DecodedPicture[] = [];
     for (;;) {
-      const frame = this.ring[this.ringIndex];
+      const frame = this.frame;
       const got = this.ctx.receiveFrameSync(frame);
       if (got === AVERROR_EAGAIN || got === AVERROR_EOF) break;
       if (got < 0) {
         this.errors++;
         throw new DecodeError(this.codec.name, got, `${this.codec.name} decoder failed to return a picture (error ${got})`);
       }
-      this.ringIndex = (this.ringIndex + 1) % RING_SIZE;
       const vf = this.pictures.toVideoFrame(frame, input.rtpTimestamp / 90);
       this.framesDecoded++;
       out.push({ frame: vf, decodeMs: performance.now() - t0 });

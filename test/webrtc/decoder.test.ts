@@ -40,7 +40,7 @@ test('a resolution change mid-stream (new keyframe) yields frames of the new siz
   }
 });
 
-test('decoded planes are views that stay valid for RING_SIZE-1 further frames (zero copy)', async () => {
+test('decoded planes stay valid for RING_SIZE-1 further frames (a ring the decoder owns)', async () => {
   const dec = new VideoDecoder(CODECS.H264);
   try {
     const aus = encodePattern('H264', 320, 240, 4);
