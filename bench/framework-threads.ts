@@ -1,6 +1,7 @@
 /**
  * Worker-thread rows of the framework bench (issue 10): a CPU-heavy TypeScript operator (BlurOp, a 5x5
- * box blur of 720p luma) on the main thread, on a pool of 1 and of 2 threads; and the cost of a hop
+ * box blur of 720p luma) on the main thread, on a pool of 1 and of 2 threads, beside the ceiling (two bare
+ * worker threads running the same blur with no framework); and the cost of a hop
  * across a thread at 720p beside the in-thread hop. Imported by framework.bench.ts; it also defines the
  * operators the pools load, so it does nothing at import time unless it is the process's entry point.
  *
@@ -30,7 +31,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { Application, defineOperator, port, type OperatorContext } from '../framework/index.ts';
 import { VideoFrame } from '../operators/messages/index.ts';
@@ -45,7 +46,7 @@ const FRAMES = 100;
 const HOP_WARMUP = 20;
 const HOP_SAMPLES = 300;
 
-const BLUR_ROWS = ['main', 'pool 1', 'pool 2'] as const;
+const BLUR_ROWS = ['main', 'pool 1', 'pool 2', 'bare 2'] as const;
 type BlurRow = (typeof BLUR_ROWS)[number];
 const HOP_ROWS = ['main', 'pool (moved)', 'pool (copied views)'] as const;
 type HopRow = (typeof HOP_ROWS)[number];
@@ -76,6 +77,7 @@ export interface BlurRun {
 }
 
 async function blurRun(where: BlurRow): Promise<BlurRun> {
+  if (where === 'bare 2') return bareThreadsRun();
   const template = gradientFrame(W, H, 3);
   // A second instance of BlurOp's module: the reference leaves no JIT feedback on the blur the row runs.
   const reference = (await import(new URL('../test/framework/fixtures/workers/blur.ts?reference', import.meta.url).href)) as typeof import('../test/framework/fixtures/workers/blur.ts');
@@ -125,6 +127,34 @@ async function blurRun(where: BlurRow): Promise<BlurRun> {
     where, fps: FRAMES / seconds, cpuMsPerFrame: cpu / FRAMES, mainThreadCpuMsPerFrame: main, threadsCpuMsPerFrame: threads,
     systemMsPerFrame: (statAtLast.systemMs - statAtFirst.systemMs) / FRAMES, minorFaultsPerFrame: (statAtLast.minorFaults - statAtFirst.minorFaults) / FRAMES,
     firstFrameMs: arrivals[0] - t0,
+  };
+}
+
+/**
+ * The ceiling: two worker threads blurring with no framework, no source, no sink and no frames crossing,
+ * each its own copy of the luma plane (the same blur5x5 BlurOp runs). What two threads of this machine can
+ * do at all, so the pool's ratio can be read against it and not only against the goal.
+ */
+async function bareThreadsRun(): Promise<BlurRun> {
+  const luma = gradientFrame(W, H, 3).planes[0].data;
+  const t0 = performance.now();
+  const workers = [0, 1].map(() => new Worker(new URL('./bare-blur-thread.mjs', import.meta.url), { workerData: { width: W, height: H, luma, warmup: WARMUP / 2, frames: FRAMES / 2 } }));
+  const next = (w: Worker) => new Promise<void>((resolve, reject) => { w.once('message', () => resolve()); w.once('error', reject); });
+  await Promise.all(workers.map(next));
+  const firstFrameMs = performance.now() - t0;
+  threadsCpuMs();
+  const cpu0 = cpuMs(), threads0 = threadsCpuMs(), stat0 = procStat(), w0 = performance.now();
+  const done = Promise.all(workers.map(next));
+  for (const w of workers) w.postMessage('go');
+  await done;
+  const seconds = (performance.now() - w0) / 1000;
+  const cpu1 = cpuMs(), threads1 = threadsCpuMs(), stat1 = procStat();
+  await Promise.all(workers.map((w) => w.terminate()));
+  const threads = [...threads1].map(([tid, ms]) => ({ tid: tid === process.pid ? 0 : tid, ms: (ms - (threads0.get(tid) ?? 0)) / FRAMES })).filter((t) => t.ms > 0).sort((a, b) => b.ms - a.ms);
+  return {
+    where: 'bare 2', fps: FRAMES / seconds, cpuMsPerFrame: (cpu1 - cpu0) / FRAMES,
+    mainThreadCpuMsPerFrame: threads1.size ? (threads1.get(process.pid)! - threads0.get(process.pid)!) / FRAMES : -1, threadsCpuMsPerFrame: threads,
+    systemMsPerFrame: (stat1.systemMs - stat0.systemMs) / FRAMES, minorFaultsPerFrame: (stat1.minorFaults - stat0.minorFaults) / FRAMES, firstFrameMs,
   };
 }
 
@@ -225,7 +255,7 @@ export interface ThreadResults {
   hop: HopRun[];
 }
 
-/** Runs main / pool 1 / pool 2, each in its own process, interleaved `repeats` times (the order rotates), then the hop rows. */
+/** Runs main / pool 1 / pool 2 / the bare ceiling, each in its own process, interleaved `repeats` times (the order rotates), then the hop rows. */
 export async function benchThreads(repeats: number): Promise<ThreadResults> {
   const loadavgBefore = os.loadavg();
   const runs: BlurRun[][] = [];
@@ -236,8 +266,8 @@ export async function benchThreads(repeats: number): Promise<ThreadResults> {
     runs.push(got);
   }
   const med = (where: BlurRow) => median(runs.map((rs) => rs.find((x) => x.where === where)!.fps));
-  const medianFps = { main: med('main'), 'pool 1': med('pool 1'), 'pool 2': med('pool 2') };
-  const ratioToMain = { main: 1, 'pool 1': medianFps['pool 1'] / medianFps.main, 'pool 2': medianFps['pool 2'] / medianFps.main };
+  const medianFps = Object.fromEntries(BLUR_ROWS.map((w) => [w, med(w)])) as Record<BlurRow, number>;
+  const ratioToMain = Object.fromEntries(BLUR_ROWS.map((w) => [w, medianFps[w] / medianFps.main])) as Record<BlurRow, number>;
   const hop: HopRun[] = [];
   for (const where of HOP_ROWS) hop.push(await inChild<HopRun>('hop', where));
   return { loadavgBefore, loadavgAfter: os.loadavg(), blur: { repeats: runs, medianFps, ratioToMain }, hop };
@@ -253,7 +283,7 @@ export function threadTables(t: ThreadResults): { blur: [string[], string[][]]; 
   const med = (where: BlurRow, key: 'cpuMsPerFrame' | 'mainThreadCpuMsPerFrame' | 'firstFrameMs') => median(t.blur.repeats.map((rs) => rs.find((x) => x.where === where)![key]));
   const blurHead = ['BlurOp (5x5, 720p luma), steady state', 'frames/s', 'ratio to main', 'process CPU ms/frame', 'of it main thread', 'first frame after run()', 'goal: pool 2 >= 1.7x main'];
   const blurRows = BLUR_ROWS.map((w) => [
-    w === 'main' ? 'main thread' : `pool of ${w.slice(5)} thread${w === 'pool 2' ? 's' : ''}`,
+    w === 'main' ? 'main thread' : w === 'bare 2' ? 'ceiling: 2 bare worker threads blurring, no framework, nothing crossing' : `pool of ${w.slice(5)} thread${w === 'pool 2' ? 's' : ''}`,
     t.blur.medianFps[w].toFixed(1),
     `${t.blur.ratioToMain[w].toFixed(2)}x`,
     med(w, 'cpuMsPerFrame').toFixed(1),

@@ -36,7 +36,7 @@ const THROUGHPUT_MESSAGES = QUICK ? 100_000 : 300_000; // per repeat
 const GOAL_HOP_MEDIAN_NS = 1000;
 const GOAL_RATIO_TO_RXJS = 5;
 const GOAL_THROUGHPUT_3 = 1_000_000;
-/** Repeats of the main / pool 1 / pool 2 BlurOp runs (each a process of its own, interleaved); the median is reported. */
+/** Repeats of the main / pool 1 / pool 2 / bare-ceiling BlurOp runs (each a process of its own, interleaved); the median is reported. */
 const THREAD_REPEATS = QUICK ? 1 : 5;
 
 const NoParams = z.object({}).strict();
