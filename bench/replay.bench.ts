@@ -46,9 +46,10 @@ function steadyClock() {
 
 /**
  * node-av's decode loop: the floor. Same decoder choice and threading as the replayer. With `pixels`,
- * each picture's planes are also made visible to JavaScript (frame.data, zero-copy views), as any
- * operator that hands pictures on must: V8 then counts each 1080p picture's 3 MB of ArrayBuffer memory
- * and runs a full GC every ~15 pictures, a cost the bare loop never pays.
+ * each picture's planes are also made visible to JavaScript the direct way (frame.data, views into
+ * FFmpeg's picture): V8 then counts each 1080p picture's 3 MB of new external Buffers and runs a full GC
+ * every ~15 pictures, a cost the bare loop never pays. The replayer copies each picture once into frames
+ * it owns instead (media/decoded-picture.ts), which costs less than those GCs.
  */
 async function floor(file: string, pixels = false): Promise<Run> {
   const cpu0 = ownCpuMs(), t0 = performance.now();
@@ -149,7 +150,7 @@ const load = os.loadavg().map((v) => v.toFixed(1)).join(' / ');
 const md = formatMarkdownTable(
   ['codec', 'size', 'clip', 'pictures', 'floor fps', 'replayer fps', 'floor CPU ms/frame', 'floor + pixels in JS', 'replayer CPU ms/frame', 'replayer / floor', 'replayer / floor + pixels', 'whole run (open to last picture): replayer / floor'],
   rows,
-) + `\n\nClips: a detailed scene panning 3 px a frame with a band of fresh sensor grain, 30 fps, encoded here with node-av (H264 in Matroska, VP9 in WebM); 'clip' is its real bitrate. Floor: node-av's demux + decode loop, same decoder and threading, no graph; 'floor + pixels in JS' also takes each picture's planes into JavaScript (zero-copy views), which a replayer must do and which costs V8 a full GC every ~15 pictures. Steady state: CPU and frames from the ${WARM_UP}th picture to the last (opening the file, starting the decoder's threads and first-time JIT left out); the last column counts from the open. Best (least CPU per frame) of ${RUNS} runs each; each in its own process, interleaved. ${describeMachine()}; load average ${load} (a shared machine: compare ratios, not absolutes).`;
+) + `\n\nClips: a detailed scene panning 3 px a frame with a band of fresh sensor grain, 30 fps, encoded here with node-av (H264 in Matroska, VP9 in WebM); 'clip' is its real bitrate. Floor: node-av's demux + decode loop, same decoder and threading, no graph; 'floor + pixels in JS' also takes each picture's planes into JavaScript the direct way (frame.data: views into FFmpeg's picture, new external Buffers each time), which costs V8 a full GC every ~15 pictures; the replayer instead copies each picture once into a ring of frames it owns, read into JavaScript once. Steady state: CPU and frames from the ${WARM_UP}th picture to the last (opening the file, starting the decoder's threads and first-time JIT left out); the last column counts from the open. Best (least CPU per frame) of ${RUNS} runs each; each in its own process, interleaved. ${describeMachine()}; load average ${load} (a shared machine: compare ratios, not absolutes).`;
 writeResults('replay', { load: os.loadavg(), results });
 writeMarkdown('replay', md);
 console.log(md);

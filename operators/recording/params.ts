@@ -25,6 +25,6 @@ export const ReplayerParams = z.object({
   repeat: z.boolean().default(false).describe('start over at the end (timestamps keep increasing)'),
   count: z.number().int().nonnegative().default(0).describe('stop after this many pictures (0: no limit)'),
   start_ms: z.number().nonnegative().default(0).describe('start this far into the file (decoding from the keyframe before it)'),
-  output_format: z.enum(['yuv420p', 'rgba']).default('yuv420p').describe('yuv420p: the decoder\'s own planes when it makes them, no copy; rgba: converted on the CPU'),
+  output_format: z.enum(['yuv420p', 'rgba']).default('yuv420p').describe('yuv420p: the decoded planes, copied once into pictures the reader owns (converted on the CPU when the file is not 4:2:0); rgba: converted on the CPU'),
 }).strict();
 export type ReplayerParams = z.output<typeof ReplayerParams>;

@@ -12,7 +12,7 @@ export const WebRTCClientParams = z.object({
   codecs: z.array(z.enum(CODEC_NAMES)).min(1).default([...CODEC_NAMES])
     .refine((c) => new Set(c).size === c.length, 'codecs are listed twice').describe('video codecs to accept, in order of preference'),
   output_format: z.enum(['yuv420p', 'rgba']).default('yuv420p')
-    .describe('yuv420p: the decoder\'s own planes, no copy; rgba: converted on the CPU with libswscale'),
+    .describe('yuv420p: the decoded planes, copied once into pictures the decoder owns; rgba: converted on the CPU with libswscale'),
   max_sessions: z.number().int().positive().default(4).describe('sessions at once; more are answered 429'),
   min_bitrate_kbps: z.number().int().nonnegative().default(1000).describe('x-google-min-bitrate in the answer (0: leave out)'),
   start_bitrate_kbps: z.number().int().nonnegative().default(2500).describe('x-google-start-bitrate in the answer (0: leave out)'),

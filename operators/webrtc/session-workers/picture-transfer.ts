@@ -25,8 +25,9 @@ export interface SharedPicture {
  * worker's thread, so after the first RING_SIZE pictures nothing is allocated.
  *
  * The promise to consumers is the decoder's (video-decoder.ts RING_SIZE): a picture's planes stay valid
- * until RING_SIZE further pictures of the session have been decoded. The one copy (out of node-av's frame,
- * whose memory cannot be shared) happens on the worker.
+ * until RING_SIZE further pictures of the session have been decoded. The copy into shared memory happens on
+ * the worker, from the decoder's own ring (node-av's frames cannot be backed by shared memory, and reading
+ * them straight from FFmpeg's pictures costs more in garbage collection: media/decoded-picture.ts).
  */
 export class PictureRingWriter {
   private readonly slots: (Uint8Array | null)[] = new Array(RING_SIZE).fill(null);
