@@ -95,6 +95,13 @@ export interface EncodedPacket {
 export class SoftwareVideoEncoder {
   private readonly ctx = new CodecContext();
   private readonly frame = new Frame();
+  /**
+   * The frame's planes, read once: node-av makes new external Buffers on every `frame.data` read, and V8
+   * counts their bytes (a full GC every few dozen 720p frames if read per frame; see media/decoded-picture.ts).
+   * Read again only if FFmpeg had to give the frame new memory.
+   */
+  private frameData: Buffer[] = [];
+  private frameLinesize: number[] = [];
   private readonly packet = new Packet();
   private scaler: SoftwareScaleContext | null = null;
   private scalerFormat: AVPixelFormat | null = null;
@@ -138,6 +145,7 @@ export class SoftwareVideoEncoder {
     this.frame.width = width;
     this.frame.height = height;
     if (this.frame.getBuffer(32) < 0) throw new EncoderError(this.name, 'cannot allocate a frame');
+    this.readFramePlanes();
     this.packet.alloc();
   }
 
@@ -169,7 +177,12 @@ export class SoftwareVideoEncoder {
       throw new EncoderError(this.name, `a ${input.width}x${input.height} frame reached an encoder opened for ${width}x${height}`);
     }
     const frame = this.frame;
-    if (frame.makeWritable() < 0) throw new EncoderError(this.name, 'cannot make the frame writable');
+    // Encoders copy the picture in, so the frame is normally writable again; if one still holds it, FFmpeg
+    // gives the frame new memory, and the planes are read again.
+    if (!frame.isWritable) {
+      if (frame.makeWritable() < 0) throw new EncoderError(this.name, 'cannot make the frame writable');
+      this.readFramePlanes();
+    }
     if (!this.scaler || this.scalerFormat !== src) {
       this.scaler?.freeContext();
       this.scaler = new SoftwareScaleContext();
@@ -181,8 +194,8 @@ export class SoftwareVideoEncoder {
     // yuv420p in is a plain copy (~1.4 MB at 720p): cheaper here than the hop to libuv's pool and back
     // (encode p50 6.2 -> 4.6 ms at 720p, interleaved A/B under load). A real conversion runs on the pool.
     const scaled = src === AV_PIX_FMT_YUV420P
-      ? this.scaler.scaleSync(planes, strides, 0, height, frame.data!, frame.linesize)
-      : await this.scaler.scale(planes, strides, 0, height, frame.data!, frame.linesize);
+      ? this.scaler.scaleSync(planes, strides, 0, height, this.frameData, this.frameLinesize)
+      : await this.scaler.scale(planes, strides, 0, height, this.frameData, this.frameLinesize);
     if (this.closed) return [];
     if (scaled < 0) throw new EncoderError(this.name, `colour conversion from ${input.format} failed: ${FFmpegError.strerror(scaled)}`);
     frame.pts = BigInt(Math.round(pts));
@@ -191,6 +204,11 @@ export class SoftwareVideoEncoder {
     if (this.closed) return [];
     if (sent < 0 && sent !== AVERROR_EAGAIN) throw new EncoderError(this.name, `sending a frame: ${FFmpegError.strerror(sent)}`);
     return this.receive();
+  }
+
+  private readFramePlanes(): void {
+    this.frameData = this.frame.data!;
+    this.frameLinesize = [...this.frame.linesize];
   }
 
   /** What the encoder still holds, at the end of a stream. */
