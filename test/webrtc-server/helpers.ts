@@ -48,7 +48,7 @@ export async function watch(page: Page, base: string, codes = 15): Promise<void>
   if (error) throw new Error(`the viewer page failed: ${error}`);
 }
 
-export interface PageViewer { frames: number; codes: number; latencies: number[]; lastCode: number | null; error: string | null; answer: string | null }
+export interface PageViewer { frames: number; codes: number; latencies: number[]; receiveLatencies: (number | null)[]; lastCode: number | null; error: string | null; answer: string | null }
 
 export function viewerState(page: Page): Promise<PageViewer> {
   return page.evaluate(() => (window as unknown as { viewer: PageViewer }).viewer);

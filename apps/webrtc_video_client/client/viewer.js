@@ -14,8 +14,13 @@ let resource = null;
 let statsTimer = null;
 let last = null;
 
-/** What tests and curious users can read: frames seen, time codes read, latencies in ms. */
-window.viewer = { frames: 0, codes: 0, latencies: [], lastCode: null, error: null, answer: null };
+/**
+ * What tests and curious users can read: frames seen, time codes read, latencies in ms (time code -> the
+ * frame's callback here) and, beside each, how much of it passed before Chromium had the whole frame
+ * (requestVideoFrameCallback's receiveTime; null where the browser does not say): the rest is its decode
+ * and render steps.
+ */
+window.viewer = { frames: 0, codes: 0, latencies: [], receiveLatencies: [], lastCode: null, error: null, answer: null };
 
 function setState(state, text) {
   document.body.dataset.state = state;
@@ -164,7 +169,7 @@ function watchFrames() {
   canvas.height = 4;
   const g = canvas.getContext('2d', { willReadFrequently: true });
   const { kr, kb } = LUMA_WEIGHTS.bt601; // as testkit/timecode.ts reads the same code
-  const onFrame = () => {
+  const onFrame = (_now, metadata) => {
     if (!pc) return;
     const now = performance.timeOrigin + performance.now();
     window.viewer.frames++;
@@ -186,7 +191,8 @@ function watchFrames() {
         window.viewer.codes++;
         window.viewer.lastCode = ms;
         window.viewer.latencies.push(now - ms);
-        if (window.viewer.latencies.length > 600) window.viewer.latencies.shift();
+        window.viewer.receiveLatencies.push(metadata && metadata.receiveTime > 0 ? performance.timeOrigin + metadata.receiveTime - ms : null);
+        if (window.viewer.latencies.length > 600) { window.viewer.latencies.shift(); window.viewer.receiveLatencies.shift(); }
       }
     }
     video.requestVideoFrameCallback(onFrame);
