@@ -20,14 +20,23 @@ export const WebRTCClientParams = z.object({
   connect_timeout_ms: z.number().int().positive().default(15_000).describe('how long a session may take to connect after its answer before it ends (frees its max_sessions place)'),
   disconnect_grace_ms: z.number().nonnegative().default(3000).describe('how long ICE may stay disconnected before the session ends'),
   session_workers: z.union([z.literal('auto'), z.number().int().min(0).max(64)]).default(0)
-    .describe('worker threads that hold the sessions (peer connection, socket, assembler, decoder each on one thread); 0: every session on the operator\'s thread, for small machines; \'auto\': one per core but one (at least 1), the operator\'s thread keeping the graph'),
+    .describe('worker threads that hold the sessions (peer connection, socket, assembler, decoder each on one thread); 0: every session on the operator\'s thread, for small machines; \'auto\': one per core but one, the operator\'s thread keeping the graph; none on 2 cores or fewer, where the operator\'s thread with libuv\'s pool decoding holds more streams'),
   status_line: z.boolean().default(false).describe('print a live status line (sessions, fps, resolution, codec, drops) on stderr'),
   status_interval_ms: z.number().int().min(100).default(1000).describe('how often the status line refreshes'),
 }).strict();
 
 export type WebRTCClientParams = z.output<typeof WebRTCClientParams>;
 
-/** How many session workers `session_workers` asks for on this machine ('auto': one per core but one, at least one). */
+/** Cores at or below which 'auto' keeps every session on the operator's thread. */
+const AUTO_WORKERS_MIN_CORES = 3;
+
+/**
+ * How many session workers `session_workers` asks for on this machine. 'auto': one per core but one; none
+ * on 2 cores or fewer, where bench:scale held 18 720p30 streams on the operator's thread (libuv's pool
+ * decoding beside it) against 6 with one worker and 12 with two (docs/benchmarks.md).
+ */
 export function sessionWorkerCount(value: WebRTCClientParams['session_workers']): number {
-  return value === 'auto' ? Math.max(1, availableParallelism() - 1) : value;
+  if (value !== 'auto') return value;
+  const cores = availableParallelism();
+  return cores < AUTO_WORKERS_MIN_CORES ? 0 : cores - 1;
 }
