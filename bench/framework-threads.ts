@@ -83,12 +83,9 @@ async function blurRun(where: BlurRow): Promise<BlurRun> {
   const reference = (await import(new URL('../test/framework/fixtures/workers/blur.ts?reference', import.meta.url).href)) as typeof import('../test/framework/fixtures/workers/blur.ts');
   const expected = reference.blur5x5(template.planes[0].data, W, H, W);
   const arrivals: number[] = [];
-  let cpuAtFirst = 0;
-  let cpuAtLast = 0;
-  let threadsAtFirst = new Map<number, number>();
-  let threadsAtLast = new Map<number, number>();
-  let statAtFirst = procStat();
-  let statAtLast = statAtFirst;
+  // Also asks getconf for /proc's clock tick once, blocking: before the run, never inside the counted frames.
+  let atFirst = snapshot();
+  let atLast = atFirst;
   const Source = defineOperator({
     name: 'BenchFrameSourceOp',
     params: z.object({}).strict(),
@@ -101,8 +98,8 @@ async function blurRun(where: BlurRow): Promise<BlurRun> {
     inputs: { in: port(VideoFrame) },
     compute({ in: f }) {
       arrivals.push(performance.now());
-      if (arrivals.length === WARMUP) { cpuAtFirst = cpuMs(); threadsAtFirst = threadsCpuMs(); statAtFirst = procStat(); }
-      if (arrivals.length === WARMUP + FRAMES) { cpuAtLast = cpuMs(); threadsAtLast = threadsCpuMs(); statAtLast = procStat(); }
+      if (arrivals.length === WARMUP) atFirst = snapshot();
+      if (arrivals.length === WARMUP + FRAMES) atLast = snapshot();
       if (!bytes(f.planes[0].data).equals(bytes(expected))) throw new Error(`${where}: a blurred frame differs from the reference`);
     },
   });
@@ -112,22 +109,12 @@ async function blurRun(where: BlurRow): Promise<BlurRun> {
   const blur = app.add('blur', BlurOp, where === 'main' ? {} : { pool: 'cv' });
   app.addFlow(src, blur);
   app.addFlow(blur, app.add('sink', Sink));
-  // /proc's clock tick size is asked of getconf once, blocking: before the run, never inside the counted frames.
-  threadsCpuMs();
   const t0 = performance.now();
   await app.run();
   if (arrivals.length !== WARMUP + FRAMES) throw new Error(`${where}: ${arrivals.length} of ${WARMUP + FRAMES} frames arrived`);
   // Both ends at an arrival: the pool's shutdown (threads ending) is not a frame's cost.
-  const cpu = cpuAtLast - cpuAtFirst;
   const seconds = (arrivals[arrivals.length - 1] - arrivals[WARMUP - 1]) / 1000;
-  const threads = [...threadsAtLast].map(([tid, ms]) => ({ tid: tid === process.pid ? 0 : tid, ms: (ms - (threadsAtFirst.get(tid) ?? 0)) / FRAMES }))
-    .filter((t) => t.ms > 0).sort((a, b) => b.ms - a.ms);
-  const main = threadsAtLast.size ? (threadsAtLast.get(process.pid)! - threadsAtFirst.get(process.pid)!) / FRAMES : -1;
-  return {
-    where, fps: FRAMES / seconds, cpuMsPerFrame: cpu / FRAMES, mainThreadCpuMsPerFrame: main, threadsCpuMsPerFrame: threads,
-    systemMsPerFrame: (statAtLast.systemMs - statAtFirst.systemMs) / FRAMES, minorFaultsPerFrame: (statAtLast.minorFaults - statAtFirst.minorFaults) / FRAMES,
-    firstFrameMs: arrivals[0] - t0,
-  };
+  return { where, fps: FRAMES / seconds, ...costPerFrame(atFirst, atLast), firstFrameMs: arrivals[0] - t0 };
 }
 
 /**
@@ -137,24 +124,39 @@ async function blurRun(where: BlurRow): Promise<BlurRun> {
  */
 async function bareThreadsRun(): Promise<BlurRun> {
   const luma = gradientFrame(W, H, 3).planes[0].data;
+  snapshot(); // getconf for /proc's clock tick, before anything is timed
   const t0 = performance.now();
   const workers = [0, 1].map(() => new Worker(new URL('./bare-blur-thread.mjs', import.meta.url), { workerData: { width: W, height: H, luma, warmup: WARMUP / 2, frames: FRAMES / 2 } }));
   const next = (w: Worker) => new Promise<void>((resolve, reject) => { w.once('message', () => resolve()); w.once('error', reject); });
   await Promise.all(workers.map(next));
   const firstFrameMs = performance.now() - t0;
-  threadsCpuMs();
-  const cpu0 = cpuMs(), threads0 = threadsCpuMs(), stat0 = procStat(), w0 = performance.now();
+  const atFirst = snapshot(), w0 = performance.now();
   const done = Promise.all(workers.map(next));
   for (const w of workers) w.postMessage('go');
   await done;
   const seconds = (performance.now() - w0) / 1000;
-  const cpu1 = cpuMs(), threads1 = threadsCpuMs(), stat1 = procStat();
+  const atLast = snapshot();
   await Promise.all(workers.map((w) => w.terminate()));
-  const threads = [...threads1].map(([tid, ms]) => ({ tid: tid === process.pid ? 0 : tid, ms: (ms - (threads0.get(tid) ?? 0)) / FRAMES })).filter((t) => t.ms > 0).sort((a, b) => b.ms - a.ms);
+  return { where: 'bare 2', fps: FRAMES / seconds, ...costPerFrame(atFirst, atLast), firstFrameMs };
+}
+
+/** The process's CPU, each thread's, and the kernel's share and page faults, at one moment. */
+interface Snapshot { cpu: number; threads: Map<number, number>; stat: { systemMs: number; minorFaults: number } }
+
+function snapshot(): Snapshot {
+  return { cpu: cpuMs(), threads: threadsCpuMs(), stat: procStat() };
+}
+
+/** What FRAMES counted frames cost between two snapshots, per frame (tid 0 = the main thread; -1 where /proc is missing). */
+function costPerFrame(first: Snapshot, last: Snapshot): Omit<BlurRun, 'where' | 'fps' | 'firstFrameMs'> {
+  const threads = [...last.threads].map(([tid, ms]) => ({ tid: tid === process.pid ? 0 : tid, ms: (ms - (first.threads.get(tid) ?? 0)) / FRAMES }))
+    .filter((t) => t.ms > 0).sort((a, b) => b.ms - a.ms);
   return {
-    where: 'bare 2', fps: FRAMES / seconds, cpuMsPerFrame: (cpu1 - cpu0) / FRAMES,
-    mainThreadCpuMsPerFrame: threads1.size ? (threads1.get(process.pid)! - threads0.get(process.pid)!) / FRAMES : -1, threadsCpuMsPerFrame: threads,
-    systemMsPerFrame: (stat1.systemMs - stat0.systemMs) / FRAMES, minorFaultsPerFrame: (stat1.minorFaults - stat0.minorFaults) / FRAMES, firstFrameMs,
+    cpuMsPerFrame: (last.cpu - first.cpu) / FRAMES,
+    mainThreadCpuMsPerFrame: last.threads.size ? (last.threads.get(process.pid)! - first.threads.get(process.pid)!) / FRAMES : -1,
+    threadsCpuMsPerFrame: threads,
+    systemMsPerFrame: (last.stat.systemMs - first.stat.systemMs) / FRAMES,
+    minorFaultsPerFrame: (last.stat.minorFaults - first.stat.minorFaults) / FRAMES,
   };
 }
 
