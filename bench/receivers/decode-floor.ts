@@ -4,8 +4,9 @@
  * bench:seed the clip sender's own clip, `dump` in bench/senders/clip-sender.ts) to a file: a JSON header
  * line {codec, frames: [{key, bytes}]} and then the frames' bytes back to back. This process reads it,
  * decodes every frame from the first keyframe on, --loops times over (a clip that starts with a keyframe
- * loops as the sender loops it), with holots' VideoDecoder (synchronous, yuv420p views: what the receive
- * path does minus RTP, SRTP, assembly and the graph) and prints
+ * loops as the sender loops it), with holots' VideoDecoder (synchronous; each picture copied once into
+ * the decoder's yuv420p ring, as any consumer in JavaScript needs it: what the receive path does minus RTP,
+ * SRTP, assembly and the graph) and prints
  * {frames, pictures, errors, cpuMs, cpuMsPerFrame, width, height} measured around the decode loop only.
  *
  * Usage: node --import tsx bench/receivers/decode-floor.ts FILE [--loops 1]
