@@ -331,9 +331,9 @@ async function statsOf(injector: ReturnType<typeof makeSignalingInjector>): Prom
 const started = Date.now();
 console.log(`holots vs the seed stack — ${describeMachine()}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}${QUICK ? ' (--quick: a pipeline check, not figures)' : ''}`);
 /**
- * Fresh receiver processes for each codec and size: a holots process that has played 1080p then runs a
- * full GC every ~250 ms on a later 720p stream (measured: H264 720p 3.5-4.4 CPU ms a frame in a fresh
- * process, 9.7-13.7 after VP8 1080p), so rows sharing one process would be charged for the rows before.
+ * Fresh receiver processes for each codec and size, so no row carries another's JIT state or heap. (Until
+ * the decoder stopped handing out views of FFmpeg's pictures, a holots process that had played 1080p ran a
+ * full GC every ~250 ms on a later 720p stream: H264 720p 3.5-4.4 CPU ms a frame fresh, 9.7-13.7 after.)
  */
 const startReceivers = async () => LONG ? [] : [await startHolotsReceiver(['--clock', 'rtp']), await startSeedReceiver(['--clock', 'rtp'])];
 let receivers: ReceiverProcess[] = [];
@@ -350,11 +350,10 @@ try {
       clips.push(senders.clip);
       await Promise.all(receivers.map((rx) => rx.stop()));
       receivers = await startReceivers();
-      let warmed = false;
       console.error(`  clip ${codec} ${height}p: ${senders.clip.kbps} kbps, ${senders.clip.frames} frames, ${senders.clip.keyframes} keyframes`);
       try {
         // A throwaway stream into each receiver first: werift, aiortc and their decoders warm up on it.
-        if (!warmed) { for (const rx of receivers) await runReceiver(rx, senders, cfg, -1, 1000).catch((err: Error) => console.error(`  warm-up: ${err.message}`)); warmed = true; }
+        for (const rx of receivers) await runReceiver(rx, senders, cfg, -1, 1000).catch((err: Error) => console.error(`  warm-up: ${err.message}`));
         let holotsRun: Run | undefined;
         for (let rep = 0; rep < REPEATS; rep++) {
           // Alternate which stack goes first, so neither always meets the machine in the same state.
