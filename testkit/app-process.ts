@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { onHost } from './netns.ts';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** The webrtc_video_client app's browser page, for graphs that tests build in code (the app sets static_dir itself). */
@@ -52,13 +53,9 @@ export interface AppProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-/**
- * `holots <args>` as a user runs it, from the repository root; with `netns`, on that simulated host
- * (testkit/netns.ts: `ip netns exec` runs node itself, so signals reach it).
- */
+/** `holots <args>` as a user runs it, from the repository root; with `netns`, on that simulated host (testkit/netns.ts). */
 export function runHolots(args: string[], env: NodeJS.ProcessEnv = process.env, opts: { netns?: string } = {}): AppProcess {
-  const command = [process.execPath, 'bin/holots.js', ...args];
-  const [file, ...argv] = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...command] : command;
+  const [file, ...argv] = onHost(opts.netns, [process.execPath, 'bin/holots.js', ...args]);
   const proc = spawn(file, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';

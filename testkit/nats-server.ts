@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tcpConnect } from 'node:net';
 import { freePort, stopChild } from './app-process.ts';
+import { onHost } from './netns.ts';
 
 export const NATS_SERVER = '/usr/sbin/nats-server';
 
@@ -38,9 +39,8 @@ export async function startNatsServer(o: NatsServerOptions = {}): Promise<NatsSe
   let proc: ChildProcess;
   let log = '';
   const launch = async () => {
-    proc = o.netns
-      ? spawn('ip', ['netns', 'exec', o.netns, NATS_SERVER, '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(NATS_SERVER, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, ...argv] = onHost(o.netns, [NATS_SERVER, '-c', conf]);
+    proc = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (d) => { log += d; });
     proc.stderr!.on('data', (d) => { log += d; });
     const until = Date.now() + 10_000;

@@ -64,9 +64,17 @@ export async function createHosts(names: string[]): Promise<Hosts | { unavailabl
   }
 }
 
+/**
+ * A command line run on `netns` (`ip netns exec` runs the command itself, so signals reach it), or as it
+ * is without one: how a test starts a process on a simulated host.
+ */
+export function onHost(netns: string | undefined, command: readonly string[]): string[] {
+  return netns ? ['ip', 'netns', 'exec', netns, ...command] : [...command];
+}
+
 /** A 10.x.y.0/24 that no route of this machine covers yet. */
 async function freeSubnet(): Promise<string | null> {
-  const { stdout } = await run('ip', ['-4', 'route', 'show', 'table', 'all']).catch(() => ({ stdout: '' }));
+  const { stdout } = await ip('-4', 'route', 'show', 'table', 'all').catch(() => ({ stdout: '' }));
   for (let attempt = 0; attempt < 50; attempt++) {
     const subnet = `10.${200 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 250)}`;
     if (!stdout.includes(`${subnet}.`)) return subnet;
