@@ -24,10 +24,15 @@ describe('WHEP viewers in Chromium', () => {
         const v = await viewerState(page);
         // Codes are only counted when every block is clean black or white and the time is plausible.
         assert.ok(v.codes >= 15, `${v.codes} time codes read`);
-        // Beside each latency, the part until Chromium had the whole frame: known, positive, and never more than the whole.
+        // Beside each latency, the part until Chromium had the whole frame: known, never more than the whole
+        // (both ends of that difference are the page's clock), and mostly positive. A single frame's part
+        // can read a few ms below 0: the time code is the server process's clock, the receive time the
+        // page's, and the two agree only to a few ms.
         const split = v.latencies.map((l, i) => [l, v.receiveLatencies[i]] as const).filter(([, r]) => r !== null);
         assert.ok(split.length >= 10, `${split.length} frames with a receive time`);
-        assert.ok(split.every(([l, r]) => r! > 0 && r! <= l + 1), `receive part within the whole: ${JSON.stringify(split.slice(0, 5))}`);
+        assert.ok(split.every(([l, r]) => r! <= l + 1), `receive part within the whole: ${JSON.stringify(split.slice(0, 5))}`);
+        const parts = split.map(([, r]) => r!).sort((a, b) => a - b);
+        assert.ok(parts[parts.length >> 1] > 0, `the median receive part is positive: ${JSON.stringify(parts)}`);
         await waitFor('the stats panel to show the stream', async () => (await page.textContent('#stat-codec')) === codec && (await page.textContent('#stat-resolution')) === '640x360');
         const answer = v.answer!;
         if (codec === 'H264') {
