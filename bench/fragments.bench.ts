@@ -4,7 +4,8 @@
  * TCP socket between two processes, in the same run. Latency from the source's emit to the sink's
  * compute (wall clock, same machine); CPU per frame of each process from /proc (sender, receiver,
  * nats-server), never the harness. Then how sessions scale: N WHIP publishers of a 720p30 H264 stream
- * into the split seed app with 1 and with 2 ingest workers (bench/fragments/sessions.ts).
+ * into the split seed app with 1 and with 2 ingest workers (bench/fragments/sessions.ts). Each flow row is
+ * run in 3 rounds (BENCH_ROUNDS), each in fresh processes, and the median round by p50 is shown.
  * Writes bench/results/fragments.{json,md} (a full run only: a partial one prints its table).
  *   node --import tsx bench/fragments.bench.ts [--quick] [--flows-only | --sessions-only]
  */
@@ -26,6 +27,8 @@ const CHUNK_BYTES = 256 * 1024;
 const QUICK = process.argv.includes('--quick');
 process.env.BENCH_WARMUP_MS ??= QUICK ? '2000' : '3000';
 process.env.BENCH_WINDOW_MS ??= QUICK ? '3000' : '10000';
+/** Rounds of every flow row, fresh processes each; the table shows each transport's median round (`--quick`: 1). */
+const REPEATS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
 
 interface Side { proc: ChildProcess; lines: string[]; waitLine(re: RegExp, timeoutMs?: number): Promise<string> }
 
@@ -69,6 +72,8 @@ interface Row {
   p99: number;
   cpu: Record<string, number>;
   droppedToFlowControl?: number;
+  /** Every round's p50, in the order run (the row itself is the median round). */
+  roundsP50?: number[];
 }
 
 /** Runs until the receiver's window closes; CPU of each measured pid over exactly that window. */
@@ -90,52 +95,66 @@ const SESSIONS = !process.argv.includes('--flows-only');
 /** Streams per row: modest, the machine has 2 cores. */
 const STREAMS = QUICK ? [2] : [2, 4];
 
+/** One round of every transport at one size, each in fresh processes, in the same order every round. */
+async function flowRound(w: number, h: number, round: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  const res = `${h}p30`;
+  console.log(`\n${res}, round ${round} of ${REPEATS}: one process`);
+  const local = side(['local', String(w), String(h)]);
+  rows.push(await measure('one process', res, local, { process: local.proc.pid! }));
+  await exited(local);
+
+  console.log(`${res}: NATS between two fragments`);
+  const recv = side(['nats-recv', String(w), String(h), nats.url]);
+  await recv.waitLine(/^ready$/);
+  const send = side(['nats-send', String(w), String(h), nats.url]);
+  const row = await measure('NATS (two fragments)', res, recv, { sender: send.proc.pid!, receiver: recv.proc.pid!, 'nats-server': nats.pid });
+  send.proc.kill('SIGINT');
+  row.droppedToFlowControl = (JSON.parse(await send.waitLine(/^\{/)) as { drops: number }).drops;
+  rows.push(row);
+  await Promise.all([exited(send), exited(recv)]);
+
+  console.log(`${res}: the NATS client alone (no framework, no credit) between two processes`);
+  const rrecv = side(['raw-recv', String(w), String(h), nats.url]);
+  await rrecv.waitLine(/^ready$/);
+  const rsend = side(['raw-send', String(w), String(h), nats.url]);
+  rows.push(await measure('NATS client alone', res, rrecv, { sender: rsend.proc.pid!, receiver: rrecv.proc.pid!, 'nats-server': nats.pid }));
+  rsend.proc.kill('SIGINT');
+  await Promise.all([exited(rsend), exited(rrecv)]);
+
+  console.log(`${res}: the NATS client alone, each frame in chunks of ${CHUNK_BYTES} bytes`);
+  const crecv = side(['raw-recv-chunked', String(w), String(h), nats.url]);
+  await crecv.waitLine(/^ready$/);
+  const csend = side(['raw-send-chunked', String(w), String(h), nats.url, String(CHUNK_BYTES)]);
+  rows.push(await measure('NATS client alone, chunked', res, crecv, { sender: csend.proc.pid!, receiver: crecv.proc.pid!, 'nats-server': nats.pid }));
+  csend.proc.kill('SIGINT');
+  await Promise.all([exited(csend), exited(crecv)]);
+
+  console.log(`${res}: plain TCP socket between two processes`);
+  const port = await freePort();
+  const trecv = side(['tcp-recv', String(w), String(h), String(port)]);
+  await trecv.waitLine(/^ready$/);
+  const tsend = side(['tcp-send', String(w), String(h), String(port)]);
+  rows.push(await measure('TCP socket', res, trecv, { sender: tsend.proc.pid!, receiver: trecv.proc.pid! }));
+  tsend.proc.kill('SIGINT');
+  await Promise.all([exited(tsend), exited(trecv)]);
+  return rows;
+}
+
 const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
 const rows: Row[] = [];
 const sessionRows: SessionsRow[] = [];
 const nats = await startNatsServer();
 try {
   for (const [w, h] of FLOWS ? [[1280, 720], [1920, 1080]] : []) {
-    const res = `${h}p30`;
-    console.log(`\n${res}: one process`);
-    const local = side(['local', String(w), String(h)]);
-    rows.push(await measure('one process', res, local, { process: local.proc.pid! }));
-    await exited(local);
-
-    console.log(`${res}: NATS between two fragments`);
-    const recv = side(['nats-recv', String(w), String(h), nats.url]);
-    await recv.waitLine(/^ready$/);
-    const send = side(['nats-send', String(w), String(h), nats.url]);
-    const row = await measure('NATS (two fragments)', res, recv, { sender: send.proc.pid!, receiver: recv.proc.pid!, 'nats-server': nats.pid });
-    send.proc.kill('SIGINT');
-    row.droppedToFlowControl = (JSON.parse(await send.waitLine(/^\{/)) as { drops: number }).drops;
-    rows.push(row);
-    await Promise.all([exited(send), exited(recv)]);
-
-    console.log(`${res}: the NATS client alone (no framework, no credit) between two processes`);
-    const rrecv = side(['raw-recv', String(w), String(h), nats.url]);
-    await rrecv.waitLine(/^ready$/);
-    const rsend = side(['raw-send', String(w), String(h), nats.url]);
-    rows.push(await measure('NATS client alone', res, rrecv, { sender: rsend.proc.pid!, receiver: rrecv.proc.pid!, 'nats-server': nats.pid }));
-    rsend.proc.kill('SIGINT');
-    await Promise.all([exited(rsend), exited(rrecv)]);
-
-    console.log(`${res}: the NATS client alone, each frame in chunks of ${CHUNK_BYTES} bytes`);
-    const crecv = side(['raw-recv-chunked', String(w), String(h), nats.url]);
-    await crecv.waitLine(/^ready$/);
-    const csend = side(['raw-send-chunked', String(w), String(h), nats.url, String(CHUNK_BYTES)]);
-    rows.push(await measure('NATS client alone, chunked', res, crecv, { sender: csend.proc.pid!, receiver: crecv.proc.pid!, 'nats-server': nats.pid }));
-    csend.proc.kill('SIGINT');
-    await Promise.all([exited(csend), exited(crecv)]);
-
-    console.log(`${res}: plain TCP socket between two processes`);
-    const port = await freePort();
-    const trecv = side(['tcp-recv', String(w), String(h), String(port)]);
-    await trecv.waitLine(/^ready$/);
-    const tsend = side(['tcp-send', String(w), String(h), String(port)]);
-    rows.push(await measure('TCP socket', res, trecv, { sender: tsend.proc.pid!, receiver: trecv.proc.pid! }));
-    tsend.proc.kill('SIGINT');
-    await Promise.all([exited(tsend), exited(trecv)]);
+    const rounds: Row[][] = [];
+    for (let round = 1; round <= REPEATS; round++) rounds.push(await flowRound(w, h, round));
+    // Each transport's median round by p50: one process, or a pair of them, settles into a cheap or a
+    // costly garbage-collection state for its whole life (docs/benchmarks.md), so one round is a coin flip.
+    for (let k = 0; k < rounds[0].length; k++) {
+      const runs = rounds.map((r) => r[k]).sort((a, b) => a.p50 - b.p50);
+      rows.push({ ...runs[Math.floor((runs.length - 1) / 2)], roundsP50: rounds.map((r) => r[k].p50) });
+    }
   }
   for (const streams of SESSIONS ? STREAMS : []) {
     for (const workers of [1, 2]) {
@@ -150,11 +169,11 @@ try {
 const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
 const f = (v: number) => v.toFixed(2);
 const total = (r: Row) => Object.values(r.cpu).reduce((a, b) => a + b, 0);
-const head = ['flow', 'frames', 'p50 ms', 'p99 ms', 'CPU ms/frame (all)', 'sender', 'receiver', 'nats-server', 'vs TCP: p50', 'vs TCP: CPU', 'frames missing at the sink', 'of them dropped to flow control (whole run)'];
+const head = ['flow', 'frames', 'p50 ms', 'p50 of each round', 'p99 ms', 'CPU ms/frame (all)', 'sender', 'receiver', 'nats-server', 'vs TCP: p50', 'vs TCP: CPU', 'frames missing at the sink', 'of them dropped to flow control (whole run)'];
 const body = rows.map((r) => {
   const tcp = rows.find((t) => t.transport === 'TCP socket' && t.resolution === r.resolution);
   return [
-    `${r.resolution} ${r.transport}`, String(r.frames), f(r.p50), f(r.p99), f(total(r)),
+    `${r.resolution} ${r.transport}`, String(r.frames), f(r.p50), (r.roundsP50 ?? []).map((v) => v.toFixed(1)).join(' / '), f(r.p99), f(total(r)),
     r.cpu.sender !== undefined ? f(r.cpu.sender) : r.cpu.process !== undefined ? `${f(r.cpu.process)} (both)` : '',
     r.cpu.receiver !== undefined ? f(r.cpu.receiver) : '',
     r.cpu['nats-server'] !== undefined ? f(r.cpu['nats-server']) : '',
@@ -187,5 +206,5 @@ ${sessionRows.length ? `${formatMarkdownTable(sHead, sBody)}
 Sessions: the seed app split as it ships (web, ingest x1 or x2, viz headless at 320x240 rendering at most 5/s), N WHIP publishers (one process, not measured) of a 720p30 H264 clip encoded once at ${bitrate} kbps (moving pattern over a noise band) and sent without re-encoding; fps from each session's frames decoded over the window (/stats), CPU of each worker process from /proc.` : ''}
 
 ${describeMachine()}; load average (1/5/15 min) ${loadAtStart} at the start of the run and ${load} at its end (the machine is shared: ratios within the run are what count).
-Each row: a ${Number(process.env.BENCH_WINDOW_MS) / 1000} s window after ${Number(process.env.BENCH_WARMUP_MS) / 1000} s of warm-up${QUICK ? ' (--quick)' : ''}; latency from the source's emit to the sink's compute on the wall clock; CPU of each process from /proc over the same window, divided by the frames received.
+Each flow row: the median by p50 of ${REPEATS} round(s), each in fresh processes (every round's p50 in its column); a ${Number(process.env.BENCH_WINDOW_MS) / 1000} s window after ${Number(process.env.BENCH_WARMUP_MS) / 1000} s of warm-up${QUICK ? ' (--quick)' : ''}; latency from the source's emit to the sink's compute on the wall clock; CPU of each process from /proc over the same window, divided by the frames received.
 `);

@@ -9,8 +9,11 @@
  *   flow-process.ts raw-recv    W H URL       no credit): the floor of NATS itself, to tell its cost from ours
  *   flow-process.ts raw-send-chunked W H URL BYTES  the same, each frame as messages of at most BYTES (and
  *   flow-process.ts raw-recv-chunked W H URL        a 16-byte prefix), put back together: does chunking help?
- * Frames are new buffers each time (copied from 30 pre-rendered moving-box pictures), as a decoder
- * hands them out. The sink measures latency on the wall clock (same machine) from a `sentAt` stamp,
+ * Frames are new buffers each time (copied from 30 pre-rendered moving-box pictures). holots' decoder
+ * now copies into a ring of its own instead; a source doing that here made the plain TCP socket's row
+ * 4x slower (720p p50 1.9 -> 8.1 ms, 1080p 4.9 -> 19.3, runs back to back; cause not found), which
+ * would flatter the NATS rows against it, so the source stays as it was. The sink measures latency on
+ * the wall clock (same machine) from a `sentAt` stamp,
  * records between "window start" and "window end" (printed, so the harness reads /proc then) and
  * prints one JSON line at the end.
  */
