@@ -13,9 +13,8 @@
  * now copies into a ring of its own instead; a source doing that here made the plain TCP socket's row
  * 4x slower (720p p50 1.9 -> 8.1 ms, 1080p 4.9 -> 19.3, runs back to back; cause not found), which
  * would flatter the NATS rows against it, so the source stays as it was. The sink measures latency on
- * the wall clock (same machine) from a `sentAt` stamp,
- * records between "window start" and "window end" (printed, so the harness reads /proc then) and
- * prints one JSON line at the end.
+ * the wall clock (same machine) from a `sentAt` stamp, records between "window start" and "window end"
+ * (printed, so the harness reads /proc then) and prints one JSON line at the end.
  */
 import { createConnection, createServer } from 'node:net';
 import { connect } from '@nats-io/transport-node';
