@@ -28,7 +28,8 @@ const QUICK = process.argv.includes('--quick');
 process.env.BENCH_WARMUP_MS ??= QUICK ? '2000' : '3000';
 process.env.BENCH_WINDOW_MS ??= QUICK ? '3000' : '10000';
 /** Rounds of every flow row, fresh processes each; the table shows each transport's median round (`--quick`: 1). */
-const REPEATS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`BENCH_ROUNDS must be a whole number of rounds, at least 1 (got ${process.env.BENCH_ROUNDS})`);
 
 interface Side { proc: ChildProcess; lines: string[]; waitLine(re: RegExp, timeoutMs?: number): Promise<string> }
 
@@ -99,7 +100,7 @@ const STREAMS = QUICK ? [2] : [2, 4];
 async function flowRound(w: number, h: number, round: number): Promise<Row[]> {
   const rows: Row[] = [];
   const res = `${h}p30`;
-  console.log(`\n${res}, round ${round} of ${REPEATS}: one process`);
+  console.log(`\n${res}, round ${round} of ${ROUNDS}: one process`);
   const local = side(['local', String(w), String(h)]);
   rows.push(await measure('one process', res, local, { process: local.proc.pid! }));
   await exited(local);
@@ -148,7 +149,7 @@ const nats = await startNatsServer();
 try {
   for (const [w, h] of FLOWS ? [[1280, 720], [1920, 1080]] : []) {
     const rounds: Row[][] = [];
-    for (let round = 1; round <= REPEATS; round++) rounds.push(await flowRound(w, h, round));
+    for (let round = 1; round <= ROUNDS; round++) rounds.push(await flowRound(w, h, round));
     // Each transport's median round by p50: one process, or a pair of them, settles into a cheap or a
     // costly garbage-collection state for its whole life (docs/benchmarks.md), so one round is a coin flip.
     for (let k = 0; k < rounds[0].length; k++) {
@@ -206,5 +207,5 @@ ${sessionRows.length ? `${formatMarkdownTable(sHead, sBody)}
 Sessions: the seed app split as it ships (web, ingest x1 or x2, viz headless at 320x240 rendering at most 5/s), N WHIP publishers (one process, not measured) of a 720p30 H264 clip encoded once at ${bitrate} kbps (moving pattern over a noise band) and sent without re-encoding; fps from each session's frames decoded over the window (/stats), CPU of each worker process from /proc.` : ''}
 
 ${describeMachine()}; load average (1/5/15 min) ${loadAtStart} at the start of the run and ${load} at its end (the machine is shared: ratios within the run are what count).
-Each flow row: the median by p50 of ${REPEATS} round${REPEATS === 1 ? '' : 's'}, each in fresh processes (every round's p50 in its column); a ${Number(process.env.BENCH_WINDOW_MS) / 1000} s window after ${Number(process.env.BENCH_WARMUP_MS) / 1000} s of warm-up${QUICK ? ' (--quick)' : ''}; latency from the source's emit to the sink's compute on the wall clock; CPU of each process from /proc over the same window, divided by the frames received.
+Each flow row: the median by p50 of ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}, each in fresh processes (every round's p50 in its column); a ${Number(process.env.BENCH_WINDOW_MS) / 1000} s window after ${Number(process.env.BENCH_WARMUP_MS) / 1000} s of warm-up${QUICK ? ' (--quick)' : ''}; latency from the source's emit to the sink's compute on the wall clock; CPU of each process from /proc over the same window, divided by the frames received.
 `);

@@ -100,9 +100,10 @@ async function measure(system: string, codec: string, w: number, h: number, view
     const elapsed = performance.now() - t0;
     const frames = (await (await fetch(`${base}whep`)).json()).stream.framesEncoded - frames0;
     // The page keeps its last 600 latencies: a window longer than 20 s at 30 fps would lose its start.
-    const [lat, received] = await pages[0].evaluate(() => { const v = (window as unknown as ViewerWindow).viewer; return [v.latencies, v.receiveLatencies] as const; });
+    const [all, received] = await pages[0].evaluate(() => { const v = (window as unknown as ViewerWindow).viewer; return [v.latencies, v.receiveLatencies] as const; });
+    const lat = all.slice(lat0);
     for (const page of pages.slice(0, viewers)) await page.click('#stop').catch(() => {});
-    return { system, codec, size: `${w}x${h}`, viewers, p50: quant(lat.slice(lat0), 0.5), p95: quant(lat.slice(lat0), 0.95), fps: lat.slice(lat0).length / (elapsed / 1000), cpuMsPerFrame: cpuMs / Math.max(1, frames), cpuPct: (cpuMs / elapsed) * 100, frames, receivedP50: receivedP50(received.slice(lat0)) };
+    return { system, codec, size: `${w}x${h}`, viewers, p50: quant(lat, 0.5), p95: quant(lat, 0.95), fps: lat.length / (elapsed / 1000), cpuMsPerFrame: cpuMs / Math.max(1, frames), cpuPct: (cpuMs / elapsed) * 100, frames, receivedP50: receivedP50(received.slice(lat0)) };
   } finally {
     await stopProcess(launched.proc);
   }
