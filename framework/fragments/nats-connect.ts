@@ -1,4 +1,5 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectAligned } from './nats-aligned-transport.ts';
 
 /** How to reach NATS; user/password, token and TLS go through to the client as they are. */
 export interface NatsOptions {
@@ -19,13 +20,14 @@ export class FragmentSetupError extends Error {
 }
 
 /**
- * Connects once, and then never gives up: after a server restart the client reconnects for as long as
+ * Connects once (through AlignedNodeTransport, so large messages are read without the parser's
+ * doubling buffer), and then never gives up: after a server restart the client reconnects for as long as
  * it takes (`maxReconnectAttempts: -1`; NATS's default gives up after 10 tries, about 19 s).
  */
 export async function connectNats(o: NatsOptions, name: string): Promise<NatsConnection> {
   const where = o.servers.join(', ');
   try {
-    return await connect({
+    return await connectAligned({
       servers: o.servers,
       name,
       user: o.user,
