@@ -11,6 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
+import { HOLOTS_NODE_FLAGS } from '../bin/node-flags.js';
 import { freePort, ROOT } from '../testkit/app-process.ts';
 import { startNatsServer } from '../testkit/nats-server.ts';
 import { measureSessions, type SessionsRow } from './fragments/sessions.ts';
@@ -34,7 +35,7 @@ if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`BENCH_ROUNDS must 
 interface Side { proc: ChildProcess; lines: string[]; waitLine(re: RegExp, timeoutMs?: number): Promise<string> }
 
 function side(args: string[]): Side {
-  const proc = spawn(process.execPath, ['--import', 'tsx', SCRIPT, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...HOLOTS_NODE_FLAGS, '--import', 'tsx', SCRIPT, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   const waiters = new Set<() => void>();
   let rest = '';

@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
+import { HOLOTS_NODE_FLAGS } from '../bin/node-flags.js';
 import { freePort, PAGE_DIR, ROOT, stopChild } from '../testkit/app-process.ts';
 import { launchChromium, waitPageState } from '../testkit/chromium.ts';
 import { waitFor } from '../testkit/wait.ts';
@@ -189,7 +190,7 @@ async function measureLoop(page: Page): Promise<Row> {
   delete env.DISPLAY; // headless, as on a server: the point of --view
   delete env.WAYLAND_DISPLAY;
   const port = await freePort();
-  const launched = await start(process.execPath, ['bin/holots.js', 'run', 'apps/webrtc_video_client/app.yaml', '--view', '--host', '127.0.0.1', '--port', String(port), '--set', 'webrtc_client.status_line=false'], env);
+  const launched = await start(process.execPath, [...HOLOTS_NODE_FLAGS, 'bin/holots.js', 'run', 'apps/webrtc_video_client/app.yaml', '--view', '--host', '127.0.0.1', '--port', String(port), '--set', 'webrtc_client.status_line=false'], env);
   const base = `http://127.0.0.1:${launched.port}/`;
   try {
     await page.addInitScript(timeCodeCamera(1280, 720));

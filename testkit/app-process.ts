@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { onHost } from './netns.ts';
+import { HOLOTS_NODE_FLAGS } from '../bin/node-flags.js';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** The webrtc_video_client app's browser page, for graphs that tests build in code (the app sets static_dir itself). */
@@ -53,9 +54,9 @@ export interface AppProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-/** `holots <args>` as a user runs it, from the repository root; with `netns`, on that simulated host (testkit/netns.ts). */
+/** `holots <args>` as a user runs it (with the command's Node flags, as its shebang gives them), from the repository root; with `netns`, on that simulated host (testkit/netns.ts). */
 export function runHolots(args: string[], env: NodeJS.ProcessEnv = process.env, opts: { netns?: string } = {}): AppProcess {
-  const [file, ...argv] = onHost(opts.netns, [process.execPath, 'bin/holots.js', ...args]);
+  const [file, ...argv] = onHost(opts.netns, [process.execPath, ...HOLOTS_NODE_FLAGS, 'bin/holots.js', ...args]);
   const proc = spawn(file, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
