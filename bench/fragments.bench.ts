@@ -5,7 +5,9 @@
  * compute (wall clock, same machine); CPU per frame of each process from /proc (sender, receiver,
  * nats-server), never the harness. Then how sessions scale: N WHIP publishers of a 720p30 H264 stream
  * into the split seed app with 1 and with 2 ingest workers (bench/fragments/sessions.ts). Each flow row is
- * run in 3 rounds (BENCH_ROUNDS), each in fresh processes, and the median round by p50 is shown.
+ * run in 3 rounds (BENCH_ROUNDS), each in fresh processes, and the median round by p50 is shown. Every
+ * process runs with the holots command's Node flags (bin/node-flags.js), the baselines' too, and one row
+ * runs the two fragments without them, to show what they do.
  * Writes bench/results/fragments.{json,md} (a full run only: a partial one prints its table).
  *   node --import tsx bench/fragments.bench.ts [--quick] [--flows-only | --sessions-only]
  */
@@ -34,8 +36,9 @@ if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`BENCH_ROUNDS must 
 
 interface Side { proc: ChildProcess; lines: string[]; waitLine(re: RegExp, timeoutMs?: number): Promise<string> }
 
-function side(args: string[]): Side {
-  const proc = spawn(process.execPath, [...HOLOTS_NODE_FLAGS, '--import', 'tsx', SCRIPT, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+/** One process of a row, with the holots command's Node flags unless told otherwise (the baselines too: any Node program can use them). */
+function side(args: string[], nodeFlags: readonly string[] = HOLOTS_NODE_FLAGS): Side {
+  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', SCRIPT, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   const waiters = new Set<() => void>();
   let rest = '';
@@ -115,6 +118,16 @@ async function flowRound(w: number, h: number, round: number): Promise<Row[]> {
   row.droppedToFlowControl = (JSON.parse(await send.waitLine(/^\{/)) as { drops: number }).drops;
   rows.push(row);
   await Promise.all([exited(send), exited(recv)]);
+
+  console.log(`${res}: NATS between two fragments, processes started without holots' Node flags`);
+  const brecv = side(['nats-recv', String(w), String(h), nats.url], []);
+  await brecv.waitLine(/^ready$/);
+  const bsend = side(['nats-send', String(w), String(h), nats.url], []);
+  const bare = await measure('NATS (two fragments), no Node flags', res, brecv, { sender: bsend.proc.pid!, receiver: brecv.proc.pid!, 'nats-server': nats.pid });
+  bsend.proc.kill('SIGINT');
+  bare.droppedToFlowControl = (JSON.parse(await bsend.waitLine(/^\{/)) as { drops: number }).drops;
+  rows.push(bare);
+  await Promise.all([exited(bsend), exited(brecv)]);
 
   console.log(`${res}: the NATS client alone (no framework, no credit) between two processes`);
   const rrecv = side(['raw-recv', String(w), String(h), nats.url]);
