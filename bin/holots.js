@@ -12,9 +12,9 @@ import { missingNodeFlags } from './node-flags.js';
 
 // Started as `node bin/holots.js` (not through the shebang), the process lacks holots' Node flags: it
 // replaces itself with one that has them, keeping its pid, so signals and `kill` reach the app as before.
-// process.execve exists from Node 22.15 and 23.11; older Nodes run on without the flags.
+// process.execve exists from Node 22.15 and 23.11, not on Windows; elsewhere the command runs on without them.
 const missing = missingNodeFlags(process.execArgv);
-if (missing.length > 0 && typeof process.execve === 'function') {
+if (missing.length > 0 && typeof process.execve === 'function' && process.platform !== 'win32') {
   process.execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)]);
 }
 
