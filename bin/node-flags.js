@@ -8,7 +8,7 @@
 // with V8's own start a process settles for its life into a state with a mark-compact every few frames
 // (720p30 fragment sender 9.4-14.6 ms of CPU a frame, against 2.6-3.4 in the other state). With the
 // limit set from the start, that state did not occur in any run, and the resident memory did not grow
-// (docs/benchmarks.md, "Fragments on NATS"). It is a start value, not a cap: the heap still grows.
+// (docs/benchmarks.md, "Fragments over NATS"). It is a start value, not a cap: the heap still grows.
 export const HOLOTS_NODE_FLAGS = ['--initial-old-space-size=64'];
 
 /** The flags of HOLOTS_NODE_FLAGS that `execArgv` does not set (a value the user gave wins). */

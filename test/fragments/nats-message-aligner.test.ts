@@ -43,10 +43,11 @@ function cut(stream: Uint8Array, at: number[]): Uint8Array[] {
   return pieces;
 }
 
-test('aligner: every byte comes out once and in order, and every message comes out inside one piece, wherever the socket cut', () => {
-  fc.assert(fc.property(fc.array(op, { minLength: 1, maxLength: 30 }), fc.array(fc.nat(), { maxLength: 40 }), (ops, cuts) => {
+test('aligner: every byte comes out once and in order, and every message comes out inside one piece, wherever the socket cut (but one too large to gather)', () => {
+  const caps = fc.constantFrom(undefined, 5000, 150_000);
+  fc.assert(fc.property(fc.array(op, { minLength: 1, maxLength: 30 }), fc.array(fc.nat(), { maxLength: 40 }), caps, (ops, cuts, cap) => {
     const stream = concat(ops.map((o) => o.bytes));
-    const aligner = new NatsMessageAligner();
+    const aligner = new NatsMessageAligner(cap);
     const out = cut(stream, cuts).flatMap((p) => aligner.push(p));
     assert.deepEqual(concat(out), stream);
     // Where each output piece starts in the stream; each message must lie inside one of them.
@@ -56,7 +57,7 @@ test('aligner: every byte comes out once and in order, and every message comes o
     const pieceOf = (offset: number) => { let k = 0; while (k + 1 < starts.length && starts[k + 1] <= offset) k++; return k; };
     let offset = 0;
     for (const o of ops) {
-      if (o.message) assert.equal(pieceOf(offset), pieceOf(offset + o.bytes.byteLength - 1), `message at ${offset} split`);
+      if (o.message && o.bytes.byteLength <= (cap ?? Infinity)) assert.equal(pieceOf(offset), pieceOf(offset + o.bytes.byteLength - 1), `message at ${offset} split`);
       offset += o.bytes.byteLength;
     }
   }), { numRuns: 300 });
@@ -77,6 +78,14 @@ test('aligner: a piece of whole messages passes as it came (no copy); a split on
   assert.deepEqual(aligner.push(bytes('PI')), []);
   assert.deepEqual(aligner.push(bytes('NG\r\nMS')).map(text), ['PING\r\n']);
   assert.deepEqual(aligner.push(bytes('G a 1 2\r\nhi\r\n')).map(text), ['MSG a 1 2\r\nhi\r\n']);
+});
+
+test('aligner: a message larger than it gathers passes through as it came, and the next one is gathered again', () => {
+  const aligner = new NatsMessageAligner(16);
+  assert.deepEqual(aligner.push(bytes('MSG a 1 20\r\n0123')).map(text), ['MSG a 1 20\r\n0123']);
+  assert.deepEqual(aligner.push(bytes('456789')).map(text), ['456789']);
+  assert.deepEqual(aligner.push(bytes('0123456789\r\nMSG b 1 3\r\nx')).map(text), ['0123456789\r\n']);
+  assert.deepEqual(aligner.push(bytes('yz\r\nPONG\r\n')).map(text), ['MSG b 1 3\r\nxyz\r\n', 'PONG\r\n']);
 });
 
 test('aligner: what it cannot read goes on unchanged for the parser to report', () => {
