@@ -100,59 +100,46 @@ const SESSIONS = !process.argv.includes('--flows-only');
 /** Streams per row: modest, the machine has 2 cores. */
 const STREAMS = QUICK ? [2] : [2, 4];
 
+/**
+ * A row of two processes: the receiver first (it prints "ready"), then the sender; both stopped after the
+ * window. `fragments`: the sender is a holots fragment and reports what its flow queue dropped.
+ */
+async function pairRow(transport: string, res: string, recvArgs: string[], sendArgs: string[], o: { viaNats: boolean; fragments?: boolean; nodeFlags?: readonly string[] }): Promise<Row> {
+  const recv = side(recvArgs, o.nodeFlags);
+  await recv.waitLine(/^ready$/);
+  const send = side(sendArgs, o.nodeFlags);
+  const row = await measure(transport, res, recv, { sender: send.proc.pid!, receiver: recv.proc.pid!, ...(o.viaNats ? { 'nats-server': nats.pid } : {}) });
+  send.proc.kill('SIGINT');
+  if (o.fragments) row.droppedToFlowControl = (JSON.parse(await send.waitLine(/^\{/)) as { drops: number }).drops;
+  await Promise.all([exited(send), exited(recv)]);
+  return row;
+}
+
 /** One round of every transport at one size, each in fresh processes, in the same order every round. */
 async function flowRound(w: number, h: number, round: number): Promise<Row[]> {
   const rows: Row[] = [];
   const res = `${h}p30`;
+  const size = [String(w), String(h)];
   console.log(`\n${res}, round ${round} of ${ROUNDS}: one process`);
-  const local = side(['local', String(w), String(h)]);
+  const local = side(['local', ...size]);
   rows.push(await measure('one process', res, local, { process: local.proc.pid! }));
   await exited(local);
 
   console.log(`${res}: NATS between two fragments`);
-  const recv = side(['nats-recv', String(w), String(h), nats.url]);
-  await recv.waitLine(/^ready$/);
-  const send = side(['nats-send', String(w), String(h), nats.url]);
-  const row = await measure('NATS (two fragments)', res, recv, { sender: send.proc.pid!, receiver: recv.proc.pid!, 'nats-server': nats.pid });
-  send.proc.kill('SIGINT');
-  row.droppedToFlowControl = (JSON.parse(await send.waitLine(/^\{/)) as { drops: number }).drops;
-  rows.push(row);
-  await Promise.all([exited(send), exited(recv)]);
+  rows.push(await pairRow('NATS (two fragments)', res, ['nats-recv', ...size, nats.url], ['nats-send', ...size, nats.url], { viaNats: true, fragments: true }));
 
   console.log(`${res}: NATS between two fragments, processes started without holots' Node flags`);
-  const brecv = side(['nats-recv', String(w), String(h), nats.url], []);
-  await brecv.waitLine(/^ready$/);
-  const bsend = side(['nats-send', String(w), String(h), nats.url], []);
-  const bare = await measure('NATS (two fragments), no Node flags', res, brecv, { sender: bsend.proc.pid!, receiver: brecv.proc.pid!, 'nats-server': nats.pid });
-  bsend.proc.kill('SIGINT');
-  bare.droppedToFlowControl = (JSON.parse(await bsend.waitLine(/^\{/)) as { drops: number }).drops;
-  rows.push(bare);
-  await Promise.all([exited(bsend), exited(brecv)]);
+  rows.push(await pairRow('NATS (two fragments), no Node flags', res, ['nats-recv', ...size, nats.url], ['nats-send', ...size, nats.url], { viaNats: true, fragments: true, nodeFlags: [] }));
 
   console.log(`${res}: the NATS client alone (no framework, no credit) between two processes`);
-  const rrecv = side(['raw-recv', String(w), String(h), nats.url]);
-  await rrecv.waitLine(/^ready$/);
-  const rsend = side(['raw-send', String(w), String(h), nats.url]);
-  rows.push(await measure('NATS client alone', res, rrecv, { sender: rsend.proc.pid!, receiver: rrecv.proc.pid!, 'nats-server': nats.pid }));
-  rsend.proc.kill('SIGINT');
-  await Promise.all([exited(rsend), exited(rrecv)]);
+  rows.push(await pairRow('NATS client alone', res, ['raw-recv', ...size, nats.url], ['raw-send', ...size, nats.url], { viaNats: true }));
 
   console.log(`${res}: the NATS client alone, each frame in chunks of ${CHUNK_BYTES} bytes`);
-  const crecv = side(['raw-recv-chunked', String(w), String(h), nats.url]);
-  await crecv.waitLine(/^ready$/);
-  const csend = side(['raw-send-chunked', String(w), String(h), nats.url, String(CHUNK_BYTES)]);
-  rows.push(await measure('NATS client alone, chunked', res, crecv, { sender: csend.proc.pid!, receiver: crecv.proc.pid!, 'nats-server': nats.pid }));
-  csend.proc.kill('SIGINT');
-  await Promise.all([exited(csend), exited(crecv)]);
+  rows.push(await pairRow('NATS client alone, chunked', res, ['raw-recv-chunked', ...size, nats.url], ['raw-send-chunked', ...size, nats.url, String(CHUNK_BYTES)], { viaNats: true }));
 
   console.log(`${res}: plain TCP socket between two processes`);
-  const port = await freePort();
-  const trecv = side(['tcp-recv', String(w), String(h), String(port)]);
-  await trecv.waitLine(/^ready$/);
-  const tsend = side(['tcp-send', String(w), String(h), String(port)]);
-  rows.push(await measure('TCP socket', res, trecv, { sender: tsend.proc.pid!, receiver: trecv.proc.pid! }));
-  tsend.proc.kill('SIGINT');
-  await Promise.all([exited(tsend), exited(trecv)]);
+  const port = String(await freePort());
+  rows.push(await pairRow('TCP socket', res, ['tcp-recv', ...size, port], ['tcp-send', ...size, port], { viaNats: false }));
   return rows;
 }
 

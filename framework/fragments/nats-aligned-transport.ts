@@ -1,5 +1,4 @@
-import { NatsConnectionImpl, setTransportFactory, type NatsConnection } from '@nats-io/transport-node';
-import type { NodeConnectionOptions } from '@nats-io/transport-node';
+import { NatsConnectionImpl, setTransportFactory, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 // The Node transport itself is not exported by name; its module is public in the package (no exports map).
 import { NodeTransport, nodeResolveHost } from '@nats-io/transport-node/lib/node_transport.js';
 import { NatsMessageAligner } from './nats-message-aligner.ts';
