@@ -10,7 +10,10 @@
  * - holots: bench/receivers/holots-receiver.ts (WebRTCClientOp -> a sink);
  * - seed: bench/seed/answerer.py (aiortc + PyAV under Debian's /usr/bin/python3: the seed operator's
  *   recv() + to_rgb().to_ndarray(); ICE on 127.0.0.1 only, as holots);
- * - the floor: bench/receivers/decode-floor.ts, node-av decoding the very same encoded clip from memory.
+ * - the floor: bench/receivers/decode-floor.ts, node-av decoding the very same encoded clip from memory;
+ * - werift alone: bench/receivers/werift-alone.ts, holots' WebRTCSession dropping every packet before the
+ *   frame assembler (the transport floor: what werift's receive path costs with no assembling, decoding or
+ *   graph). The decode floor plus werift alone is the least any receiver on werift and node-av can spend.
  * CPU of each receiver is its own process's, from /proc/<pid>/stat; this driver and the sender are charged
  * to none. Figures: what was really sent (kbps, size, fps), pictures/s delivered, CPU ms per frame,
  * latency (the sender's clock when it sent the frame -> the picture in the consumer's hands) p50/p95; the
@@ -41,7 +44,7 @@ import { readTimeCodeAny, wallNow } from '../testkit/timecode.ts';
 import { waitFor } from '../testkit/wait.ts';
 import {
   ClipSenders, describeMachine, formatMarkdownTable, formatTable, median, ownCpuMs, processCpuMs, processRssMiB, quantileOfSorted,
-  sorted, startHolotsReceiver, startSeedReceiver, SEED_PYTHON, writeMarkdown, writeResults, type ClipInfo, type ReceiverProcess, type SenderStats,
+  sorted, startHolotsReceiver, startSeedReceiver, startWeriftAlone, SEED_PYTHON, writeMarkdown, writeResults, type ClipInfo, type ReceiverProcess, type SenderStats,
 } from './lib/index.ts';
 
 const argv = process.argv.slice(2);
@@ -74,7 +77,7 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 
 /** One measured window of one stack. */
 interface Run {
-  stack: 'holots' | 'seed' | 'floor' | 'holots e2e' | 'holots e2e no readback';
+  stack: 'holots' | 'seed' | 'werift' | 'floor' | 'holots e2e' | 'holots e2e no readback';
   codec: Codec;
   size: string;
   repeat: number;
@@ -335,7 +338,7 @@ console.log(`holots vs the seed stack — ${describeMachine()}; load average ${o
  * the decoder stopped handing out views of FFmpeg's pictures, a holots process that had played 1080p ran a
  * full GC every ~250 ms on a later 720p stream: H264 720p 3.5-4.4 CPU ms a frame fresh, 9.7-13.7 after.)
  */
-const startReceivers = async () => LONG ? [] : [await startHolotsReceiver(['--clock', 'rtp']), await startSeedReceiver(['--clock', 'rtp'])];
+const startReceivers = async () => LONG ? [] : [await startHolotsReceiver(['--clock', 'rtp']), await startSeedReceiver(['--clock', 'rtp']), await startWeriftAlone()];
 let receivers: ReceiverProcess[] = [];
 const runs: Run[] = [];
 const clips: ClipInfo[] = [];
@@ -353,11 +356,13 @@ try {
       console.error(`  clip ${codec} ${height}p: ${senders.clip.kbps} kbps, ${senders.clip.frames} frames, ${senders.clip.keyframes} keyframes`);
       try {
         // A throwaway stream into each receiver first: werift, aiortc and their decoders warm up on it.
+        // Each repeat runs every receiver once, rotating which goes first.
         for (const rx of receivers) await runReceiver(rx, senders, cfg, -1, 1000).catch((err: Error) => console.error(`  warm-up: ${err.message}`));
         let holotsRun: Run | undefined;
         for (let rep = 0; rep < REPEATS; rep++) {
-          // Alternate which stack goes first, so neither always meets the machine in the same state.
-          const order = (rep + CODECS.indexOf(codec)) % 2 === 0 ? receivers : [...receivers].reverse();
+          // Rotate which stack goes first, so none always meets the machine in the same state.
+          const first = (rep + CODECS.indexOf(codec)) % receivers.length;
+          const order = [...receivers.slice(first), ...receivers.slice(0, first)];
           for (const rx of order) {
             // A window that fails (e.g. no picture on a starved machine) is reported and the run goes on.
             try {
@@ -415,17 +420,25 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 const sideHead = ['codec', 'size', 'sent (kbps, size, fps)', 'holots fps', 'seed fps', 'holots CPU ms/frame', 'seed CPU ms/frame', 'floor CPU ms/frame',
   'holots/seed', 'holots/floor', 'holots p50 / p95 ms', 'seed p50 / p95 ms', 'PLIs holots / seed', 'goal CPU'];
 const sideRows: string[][] = [];
-const cpuGoals: { codec: Codec; size: string; ratio: number; floorRatio: number; met: boolean }[] = [];
+/** Where holots' CPU per frame goes: the decode floor, werift alone, and the rest (holots' own). */
+const shareHead = ['codec', 'size', 'decode floor', 'werift alone', 'holots own (holots - floor - werift)', 'holots', 'floor + werift, /floor', 'floor + werift, /seed'];
+const shareRows: string[][] = [];
+const cpuGoals: { codec: Codec; size: string; ratio: number; floorRatio: number; boundFloorRatio: number; boundSeedRatio: number; met: boolean }[] = [];
 for (const codec of CODECS) {
   for (const [w, h] of SIZES) {
     const size = sizeName({ width: w, height: h });
     const H = pick('holots', codec, size), S = pick('seed', codec, size), F = pick('floor', codec, size);
     if (!H.length || !S.length) continue;
     const hc = med(H, (r) => r.cpuMsPerFrame), sc = med(S, (r) => r.cpuMsPerFrame), fc = med(F, (r) => r.cpuMsPerFrame);
+    const wc = med(pick('werift', codec, size), (r) => r.cpuMsPerFrame);
     // Issue 15's goal: at most half the seed's CPU per frame and at most 1.5x the decode-only floor (720p and 1080p).
     const goal = h >= 720;
     const met = hc <= 0.5 * sc && hc <= 1.5 * fc;
-    if (goal) cpuGoals.push({ codec, size, ratio: hc / sc, floorRatio: hc / fc, met });
+    // The least a receiver on werift and node-av can spend: werift's receive path plus decoding.
+    const bound = fc + wc;
+    if (goal) cpuGoals.push({ codec, size, ratio: hc / sc, floorRatio: hc / fc, boundFloorRatio: bound / fc, boundSeedRatio: bound / sc, met });
+    const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
+    shareRows.push([codec, size, ms(fc), ms(wc), ms(hc - bound), ms(hc), Number.isFinite(bound) ? ratio(bound, fc) : '-', Number.isFinite(bound) ? ratio(bound, sc) : '-']);
     const sent = [...H, ...S].map((r) => r.sender);
     const plis = (rs: Run[]) => rs.reduce((n, r) => n + Number(r.extra?.plis ?? 0), 0);
     sideRows.push([codec, size, `${median(sent.map((x) => x.kbps)).toFixed(0)}, ${median(sent.map((x) => x.width))}x${median(sent.map((x) => x.height))}, ${median(sent.map((x) => x.fps)).toFixed(1)}`,
@@ -436,15 +449,19 @@ for (const codec of CODECS) {
   }
 }
 
-const cpuHead = ['codec', 'size', 'holots main thread', 'holots other threads', 'seed main thread', 'seed other threads'];
+const cpuHead = ['codec', 'size', 'holots main thread', 'holots other threads', 'seed main thread', 'seed other threads', 'werift alone main thread', 'werift alone other threads'];
 const cpuRows: string[][] = [];
 for (const codec of CODECS) {
   for (const [w, h] of SIZES) {
     const size = sizeName({ width: w, height: h });
     const H = pick('holots', codec, size), S = pick('seed', codec, size);
     if (!H.length || !S.length) continue;
-    const split = (rs: Run[]) => { const total = med(rs, (r) => r.cpuMsPerFrame), main = med(rs, (r) => Number(r.extra!.cpuMainPerFrame)); return [main.toFixed(2), Math.max(0, total - main).toFixed(2)]; };
-    cpuRows.push([codec, size, ...split(H), ...split(S)]);
+    const split = (rs: Run[]) => {
+      if (!rs.length) return ['-', '-'];
+      const total = med(rs, (r) => r.cpuMsPerFrame), main = med(rs, (r) => Number(r.extra!.cpuMainPerFrame));
+      return [main.toFixed(2), Math.max(0, total - main).toFixed(2)];
+    };
+    cpuRows.push([codec, size, ...split(H), ...split(S), ...split(pick('werift', codec, size))]);
   }
 }
 
@@ -496,7 +513,7 @@ if (LONG) {
 
 const goalLines = [
   ...latencyGoals.map((g) => `${g.met ? 'met   ' : 'MISSED'} latency ${g.codec} 720p: holots e2e p50 ${g.p50} ms (goal <= 20 ms); receive path p50 ${g.holotsRxP50} ms vs the seed's ${g.seedRxP50} ms: ${(g.seedRxP50 / g.holotsRxP50).toFixed(2)}x lower (goal >= 3x)`),
-  ...cpuGoals.map((g) => `${g.met ? 'met   ' : 'MISSED'} CPU ${g.codec} ${g.size}: holots/seed ${g.ratio.toFixed(2)}x (goal <= 0.5x), holots/floor ${g.floorRatio.toFixed(2)}x (goal <= 1.5x)`),
+  ...cpuGoals.map((g) => `${g.met ? 'met   ' : 'MISSED'} CPU ${g.codec} ${g.size}: holots/seed ${g.ratio.toFixed(2)}x (goal <= 0.5x; floor + werift alone ${g.boundSeedRatio.toFixed(2)}x), holots/floor ${g.floorRatio.toFixed(2)}x (goal <= 1.5x; floor + werift alone ${g.boundFloorRatio.toFixed(2)}x)`),
   ...dropGoals.map((g) => `${g.met ? 'met   ' : 'MISSED'} 1080p30 end to end ${g.codec} (HolovizOp, no read-back): ${g.fps} fps, receiver dropped ${g.dropped} (goal >= 29 fps, 0 dropped)`),
   ...failures.map((f) => `FAILED ${f}`),
 ];
@@ -508,6 +525,8 @@ const note = `Load average (1 min) during the runs: ${Math.min(...loads).toFixed
 
 console.log('\nSide by side, one pre-encoded stream into each receiver in its own process (holots WebRTCClientOp -> sink, seed aiortc recv() + to_rgb().to_ndarray(), floor node-av decoding the same clip from memory):\n');
 console.log(formatTable(sideHead, sideRows));
+console.log('\nWhere holots\' CPU per frame goes, ms (medians; werift alone: holots\' session dropping every packet before assembly):\n');
+console.log(formatTable(shareHead, shareRows));
 console.log('\nCPU per frame by thread, ms (each receiver process\'s main thread and the rest, from /proc):\n');
 console.log(formatTable(cpuHead, cpuRows));
 console.log('\nEnd to end through HolovizOp (headless EGL, llvmpipe), time code read from render_buffer_output:\n');
@@ -518,11 +537,15 @@ console.log(`\n${soakLine(soakRun, SOAK_MS)}${LONG ? '' : ' (default run; --long
 console.log(`\n${goalLines.join('\n')}\n\n${note}\nbench took ${tookS} s`);
 
 const md = [
-  `Side by side: one stream at a time from the clip sender (its own process: a webcam-like clip encoded once, sent by werift without re-encoding) into each receiver, each in a process of its own, its CPU from /proc (holots: WebRTCClientOp -> sink; seed: aiortc \`recv()\` + \`to_rgb().to_ndarray()\`; floor: node-av decoding the same encoded clip from memory). The driver and the sender are charged to none. "sent" is what the sender really sent in the windows (RTP payload kbps, picture size, fps; median over both stacks' windows). Latency: the sender's clock when it sent the frame -> the picture in the consumer's hands. PLIs: keyframe requests the receivers sent in their windows.`,
+  `Side by side: one stream at a time from the clip sender (its own process: a webcam-like clip encoded once, sent by werift without re-encoding) into each receiver, each in a process of its own, its CPU from /proc (holots: WebRTCClientOp -> sink; seed: aiortc \`recv()\` + \`to_rgb().to_ndarray()\`; floor: node-av decoding the same encoded clip from memory; werift alone: below). The driver and the sender are charged to none. "sent" is what the sender really sent in the windows (RTP payload kbps, picture size, fps; median over both stacks' windows). Latency: the sender's clock when it sent the frame -> the picture in the consumer's hands. PLIs: keyframe requests the receivers sent in their windows.`,
   '',
   `Clips: ${clips.map((c) => `${c.codec} ${c.width}x${c.height} ${c.kbps} kbps (${c.frames} frames, ${c.keyframes} keyframes)`).join('; ')}.`,
   '',
   formatMarkdownTable(sideHead, sideRows),
+  '',
+  'Where holots\' CPU per frame goes, ms (medians of the windows above). Werift alone is holots\' own WebRTCSession in a process of its own, dropping every packet where the frame assembler would take it (werift has taken it off the socket, checked ICE, decrypted SRTP, parsed RTP and kept its NACK and report state); its CPU per frame counts pictures by the RTP marker bit. The decode floor plus werift alone is the least any receiver built on werift and node-av can spend; "holots own" is the rest (assembling, the decode call, the hand-over to the graph).',
+  '',
+  formatMarkdownTable(shareHead, shareRows),
   '',
   'CPU per frame by thread, ms (main thread from /proc/<pid>/task/<pid>; the rest is every other thread: decoder threads, libuv pool, GC):',
   '',

@@ -1,6 +1,6 @@
 /**
  * A receiver under test as a child process with the small HTTP API of bench/seed/answerer.py and
- * bench/receivers/holots-receiver.ts (POST /offer, /close, /reset; GET /stats), so a bench driver measures
+ * bench/lib/receiver-api.ts (POST /offer, /close, /reset; GET /stats), so a bench driver measures
  * each stack the same way: its own process, its CPU from /proc, the driver's work never charged to it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -32,6 +32,11 @@ export function startSeedReceiver(args: string[] = []): Promise<ReceiverProcess>
 /** holots' graph: WebRTCClientOp -> a clock-reading sink. */
 export function startHolotsReceiver(args: string[] = []): Promise<ReceiverProcess> {
   return startReceiver('holots', process.execPath, ['--import', 'tsx', `${ROOT}bench/receivers/holots-receiver.ts`, '--port', '0', ...args]);
+}
+
+/** werift alone: holots' WebRTCSession dropping every packet before assembly (the transport floor). */
+export function startWeriftAlone(args: string[] = []): Promise<ReceiverProcess> {
+  return startReceiver('werift', process.execPath, ['--import', 'tsx', `${ROOT}bench/receivers/werift-alone.ts`, '--port', '0', ...args]);
 }
 
 async function startReceiver(name: string, command: string, args: string[]): Promise<ReceiverProcess> {

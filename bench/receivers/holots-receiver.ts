@@ -1,13 +1,10 @@
 /**
  * holots' receive path as a process of its own, for benches that compare it with the seed's stack: a graph
- * of WebRTCClientOp -> a sink that reads a clock from each picture, and a tiny HTTP API the bench driver
- * calls (the same as bench/seed/answerer.py's), so the driver (playwright, senders, bookkeeping) runs in
- * another process and this one's CPU, read from /proc by the driver, is the receiver's alone.
- *
- *   POST /offer {sdp, type}  -> {sdp, type: 'answer', session_id}
- *   POST /close {session_id} -> {ok}
- *   POST /reset              -> {ok}      (clears the samples)
- *   GET  /stats              -> {frames, damaged, samples: [[latency ms], ...], sessions, streams: {id: frames}, receiver: SessionStats[]}
+ * of WebRTCClientOp -> a sink that reads a clock from each picture, and the bench receivers' HTTP API
+ * (bench/lib/receiver-api.ts, the same as bench/seed/answerer.py's), so the driver (playwright, senders,
+ * bookkeeping) runs in another process and this one's CPU, read from /proc by the driver, is the receiver's
+ * alone. GET /stats -> {frames, damaged, samples: [[latency ms], ...], sessions, streams: {id: frames},
+ * receiver: SessionStats[]}.
  *
  * --clock timecode: latency from the page's canvas time code; --clock rtp: from the RTP timestamp, which the
  * scale bench's senders set to their wall clock (ms x 90, same machine). --session-workers N is passed to
@@ -16,13 +13,13 @@
  * Usage: node --import tsx bench/receivers/holots-receiver.ts [--port 0] [--clock timecode|rtp]
  *        [--min-kbps 1000] [--start-kbps 2500] [--max-sessions 64]      prints {"port": N} once listening
  */
-import { createServer, type IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { Application, defineOperator, port } from '../../framework/index.ts';
 import { VideoFrame, type SessionStats } from '../../operators/messages/index.ts';
 import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
 import { readTimeCodeAny, wallNow } from '../../testkit/timecode.ts';
 import { makeSignalingInjector } from '../../testkit/signaling-injector.ts';
+import { serveReceiverApi } from '../lib/receiver-api.ts';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
@@ -67,43 +64,19 @@ app.addFlow(app.add('signaling', injector.op), rx);
 app.addFlow(rx, app.add('sink', Sink));
 const running = app.run();
 
-async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
-  let text = '';
-  for await (const chunk of req) text += chunk;
-  return text ? JSON.parse(text) : {};
-}
-
-const server = createServer(async (req, res) => {
-  const send = (code: number, value: unknown) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(value)); };
-  try {
-    if (req.method === 'POST' && req.url === '/offer') {
-      const { sdp } = await body(req);
-      const r = await injector.send({ kind: 'offer', sdp: String(sdp) }, 30_000);
-      return r.ok ? send(200, { sdp: r.sdp, type: 'answer', session_id: r.sessionId }) : send(r.status, { error: r.error });
-    }
-    if (req.method === 'POST' && req.url === '/close') {
-      const { session_id: id } = await body(req);
-      const r = await injector.send({ kind: 'close', sessionId: String(id) });
-      return send(200, { ok: r.ok });
-    }
-    if (req.method === 'POST' && req.url === '/reset') {
-      await body(req);
-      samples = []; frames = 0; damaged = 0; streams = new Map();
-      return send(200, { ok: true });
-    }
-    if (req.method === 'GET' && req.url === '/stats') {
-      const r = await injector.send({ kind: 'stats' });
-      const receiver: SessionStats[] = r.ok ? r.stats ?? [] : [];
-      return send(200, { frames, damaged, samples, sessions: receiver.length, streams: Object.fromEntries(streams), receiver });
-    }
-    send(404, { error: 'not found' });
-  } catch (err) {
-    send(500, { error: (err as Error).message });
-  }
-});
-server.listen(Number(opt('--port', '0')), '127.0.0.1', () => {
-  console.log(JSON.stringify({ port: (server.address() as { port: number }).port }));
-});
+const server = serveReceiverApi({
+  async offer(sdp) {
+    const r = await injector.send({ kind: 'offer', sdp }, 30_000);
+    return r.ok ? { ok: true, sdp: r.sdp!, sessionId: r.sessionId! } : r;
+  },
+  async close(sessionId) { return (await injector.send({ kind: 'close', sessionId })).ok; },
+  reset() { samples = []; frames = 0; damaged = 0; streams = new Map(); },
+  async stats() {
+    const r = await injector.send({ kind: 'stats' });
+    const receiver: SessionStats[] = r.ok ? r.stats ?? [] : [];
+    return { frames, damaged, samples, sessions: receiver.length, streams: Object.fromEntries(streams), receiver };
+  },
+}, Number(opt('--port', '0')));
 const stop = () => { server.close(); app.stop(); };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
