@@ -25,7 +25,7 @@
  * soak (45 s by default). --long runs only a 5-minute soak and writes bench/results/seed-long.json.
  *
  * Usage: node --import tsx bench/seed.bench.ts [--quick] [--side-only] [--long] [--measure-ms N] [--repeats N]
- *        [--e2e-ms N] [--soak-ms N]
+ *        [--e2e-ms N] [--soak-ms N] [--process-warmup-ms N]
  *   --quick: 720p and 1080p only, one repeat of 2 s windows, 3 s end-to-end rows, a 5 s soak: proves the
  *   whole bench end to end (not figures).
  * Writes bench/results/seed.json (raw samples) and bench/results/seed.md.
@@ -55,6 +55,13 @@ const LONG = argv.includes('--long');
 const SIDE_ONLY = argv.includes('--side-only');
 const MEASURE_MS = arg('--measure-ms', QUICK ? 2000 : 5000);
 const WARMUP_MS = QUICK ? 1000 : 2000;
+/**
+ * Each receiver process takes one stream this long before its first window: V8 compiles werift's and
+ * holots' hot paths only after many packets (a fresh holots receiver at H264 720p spends about 4.8 ms a
+ * frame in its first 10 s, 3.7 ms after 30 s, then holds at 3.2-3.4), and the figures should be a running
+ * server's, not a starting one's. The seed's Python has no JIT; it gets the same stream all the same.
+ */
+const PROCESS_WARMUP_MS = arg('--process-warmup-ms', QUICK ? 3000 : 30_000);
 const REPEATS = arg('--repeats', QUICK ? 1 : 3);
 const E2E_MS = arg('--e2e-ms', QUICK ? 3000 : 8000);
 const SOAK_MS = LONG ? 300_000 : arg('--soak-ms', QUICK ? 5000 : 45_000);
@@ -147,12 +154,12 @@ async function runReceiver(rx: ReceiverProcess, senders: ClipSenders, cfg: Confi
 }
 
 /** The floor: node-av decoding the sender's own encoded clip from memory, in a process of its own. */
-async function runFloor(senders: ClipSenders, cfg: Config, clip: ClipInfo, like: Run | undefined): Promise<Run> {
+async function runFloor(senders: ClipSenders, cfg: Config, clip: ClipInfo, like: Run | undefined, repeat: number): Promise<Run> {
   // About as many pictures as a receiver's window, and at least the whole clip.
   const loops = Math.max(1, Math.round((MEASURE_MS * FPS) / 1000 / clip.frames));
   const f = await senders.decodeFloor(loops);
   return {
-    stack: 'floor', codec: cfg.codec, size: sizeName(cfg), repeat: 0, wallMs: NaN, frames: f.pictures, fps: NaN, cpuMs: f.cpuMs, cpuMsPerFrame: r2(f.cpuMsPerFrame),
+    stack: 'floor', codec: cfg.codec, size: sizeName(cfg), repeat, wallMs: NaN, frames: f.pictures, fps: NaN, cpuMs: f.cpuMs, cpuMsPerFrame: r2(f.cpuMsPerFrame),
     latencyP50: NaN, latencyP95: NaN, damaged: f.errors, loadavg: os.loadavg(), samples: {},
     sender: like?.sender ?? { framesEncoded: 0, kbps: clip.kbps, fps: NaN, width: clip.width, height: clip.height, limit: 'none' },
     extra: { clipFrames: f.frames, decodeErrors: f.errors, pictureWidth: f.width, clipKbps: clip.kbps, loops },
@@ -334,12 +341,23 @@ async function statsOf(injector: ReturnType<typeof makeSignalingInjector>): Prom
 const started = Date.now();
 console.log(`holots vs the seed stack — ${describeMachine()}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}${QUICK ? ' (--quick: a pipeline check, not figures)' : ''}`);
 /**
- * Fresh receiver processes for each codec and size, so no row carries another's JIT state or heap. (Until
- * the decoder stopped handing out views of FFmpeg's pictures, a holots process that had played 1080p ran a
- * full GC every ~250 ms on a later 720p stream: H264 720p 3.5-4.4 CPU ms a frame fresh, 9.7-13.7 after.)
+ * Each stack in its best running state. holots and werift alone: one process each for the whole run, as a
+ * server keeps running across streams of every size and codec, warmed up once (PROCESS_WARMUP_MS); nothing
+ * in them depends on what they played before (until the fourth session a holots process that had played
+ * 1080p ran a full GC every ~250 ms on a later 720p stream; the H264 720p row, which follows VP8 1080p,
+ * shows whether that is back). The seed: a fresh process for each row, warmed up as long on that row's
+ * stream, because its process does depend on its past: after 480p and 720p streams, a 1080p one cost it
+ * 26 ms a frame with about 1000 page faults a frame (glibc's allocator serving PyAV's 6 MB RGB arrays by
+ * mmap), against 11-12 ms and none in a fresh process (2026-11-30).
  */
-const startReceivers = async () => LONG ? [] : [await startHolotsReceiver(['--clock', 'rtp']), await startSeedReceiver(['--clock', 'rtp']), await startWeriftAlone()];
+const startPersistent = async () => LONG ? [] : [await startHolotsReceiver(['--clock', 'rtp']), await startWeriftAlone()];
+let persistent: ReceiverProcess[] = [];
+let seed: ReceiverProcess | null = null;
 let receivers: ReceiverProcess[] = [];
+const stopReceivers = async () => {
+  await Promise.all([...persistent, ...(seed ? [seed] : [])].map((rx) => rx.stop()));
+  persistent = []; seed = null; receivers = [];
+};
 const runs: Run[] = [];
 const clips: ClipInfo[] = [];
 /** Windows that produced no figure, and why (shown with the results). */
@@ -351,13 +369,17 @@ try {
       const cfg = { codec, width, height };
       const senders = await ClipSenders.start({ codec, width, height, fps: FPS, frames: CLIP_FRAMES, kbps, gopS: GOP_S });
       clips.push(senders.clip);
-      await Promise.all(receivers.map((rx) => rx.stop()));
-      receivers = await startReceivers();
+      const freshPersistent = persistent.length === 0;
+      if (freshPersistent) persistent = await startPersistent();
+      await seed?.stop();
+      seed = null;
+      seed = await startSeedReceiver(['--clock', 'rtp']);
+      receivers = [persistent[0], seed, persistent[1]];
       console.error(`  clip ${codec} ${height}p: ${senders.clip.kbps} kbps, ${senders.clip.frames} frames, ${senders.clip.keyframes} keyframes`);
       try {
         // A throwaway stream into each receiver first: werift, aiortc and their decoders warm up on it.
         // Each repeat runs every receiver once, rotating which goes first.
-        for (const rx of receivers) await runReceiver(rx, senders, cfg, -1, 1000).catch((err: Error) => console.error(`  warm-up: ${err.message}`));
+        for (const rx of receivers) await runReceiver(rx, senders, cfg, -1, freshPersistent || rx === seed ? PROCESS_WARMUP_MS : 1000).catch((err: Error) => console.error(`  warm-up: ${err.message}`));
         let holotsRun: Run | undefined;
         for (let rep = 0; rep < REPEATS; rep++) {
           // Rotate which stack goes first, so none always meets the machine in the same state.
@@ -374,21 +396,21 @@ try {
               console.error(`  FAILED ${failures.at(-1)}`);
             }
           }
-        }
-        try {
-          const floor = await runFloor(senders, cfg, senders.clip, holotsRun);
-          runs.push(floor); log(floor);
-        } catch (err) {
-          failures.push(`floor ${codec} ${height}p: ${(err as Error).message}`);
-          console.error(`  FAILED ${failures.at(-1)}`);
+          // The floor once a repeat too, so its figure is a median of as many runs as the receivers'.
+          try {
+            const floor = await runFloor(senders, cfg, senders.clip, holotsRun, rep);
+            runs.push(floor); log(floor);
+          } catch (err) {
+            failures.push(`floor ${codec} ${height}p #${rep}: ${(err as Error).message}`);
+            console.error(`  FAILED ${failures.at(-1)}`);
+          }
         }
       } finally {
         await senders.stop();
       }
     }
   }
-  await Promise.all(receivers.map((rx) => rx.stop()));
-  receivers = [];
+  await stopReceivers();
   if (!SIDE_ONLY) browser = await launchSender((r) => forward(r));
   for (const codec of LONG || SIDE_ONLY ? [] : CODECS) {
     for (const [width, height] of [[1280, 720], [1920, 1080]] as const) {
@@ -407,7 +429,7 @@ try {
     runs.push(soak); log(soak);
   }
 } finally {
-  await Promise.all(receivers.map((rx) => rx.stop()));
+  await stopReceivers();
   await browser?.close();
 }
 
@@ -520,7 +542,7 @@ const goalLines = [
 const tookS = Math.round((Date.now() - started) / 1000);
 const loads = runs.map((r) => r.loadavg[0]);
 const note = `Load average (1 min) during the runs: ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)} on ${os.cpus().length} cores. ` +
-  `${REPEATS} repeats x ${MEASURE_MS / 1000} s per stack and configuration after a ${WARMUP_MS / 1000} s warm-up, medians of the repeats; end to end ${E2E_MS / 1000} s per row.` +
+  `holots and werift alone: one process each for the whole run, first warmed by a ${PROCESS_WARMUP_MS / 1000} s stream; the seed: a fresh process for each row, warmed as long on its stream; ${REPEATS} repeats x ${MEASURE_MS / 1000} s per stack and configuration after a ${WARMUP_MS / 1000} s warm-up, medians of the repeats; end to end ${E2E_MS / 1000} s per row.` +
   (QUICK ? ' **--quick**: a pipeline check, not figures.' : '');
 
 console.log('\nSide by side, one pre-encoded stream into each receiver in its own process (holots WebRTCClientOp -> sink, seed aiortc recv() + to_rgb().to_ndarray(), floor node-av decoding the same clip from memory):\n');
@@ -570,7 +592,7 @@ const md = [
 ].join('\n');
 writeMarkdown('seed', md);
 const file = writeResults('seed', {
-  config: { quick: QUICK, measureMs: MEASURE_MS, warmupMs: WARMUP_MS, repeats: REPEATS, e2eMs: E2E_MS, soakMs: SOAK_MS, long: LONG, python: SEED_PYTHON, sizes: SIZES, gopS: GOP_S, clipFrames: CLIP_FRAMES },
+  config: { quick: QUICK, measureMs: MEASURE_MS, warmupMs: WARMUP_MS, processWarmupMs: PROCESS_WARMUP_MS, repeats: REPEATS, e2eMs: E2E_MS, soakMs: SOAK_MS, long: LONG, python: SEED_PYTHON, sizes: SIZES, gopS: GOP_S, clipFrames: CLIP_FRAMES },
   clips,
   goals: { latency: latencyGoals, cpu: cpuGoals, drops: dropGoals },
   failures,
