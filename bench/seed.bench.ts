@@ -347,8 +347,8 @@ console.log(`holots vs the seed stack — ${describeMachine()}; load average ${o
  * 1080p ran a full GC every ~250 ms on a later 720p stream; the H264 720p row, which follows VP8 1080p,
  * shows whether that is back). The seed: a fresh process for each row, warmed up as long on that row's
  * stream, because its process does depend on its past: after 480p and 720p streams, a 1080p one cost it
- * 26 ms a frame with about 1000 page faults a frame (glibc's allocator serving PyAV's 6 MB RGB arrays by
- * mmap), against 11-12 ms and none in a fresh process (2026-11-30).
+ * 26 ms a frame with about 1000 page faults a frame (most likely glibc's allocator serving PyAV's 6 MB RGB
+ * arrays by mmap), against 11-12 ms and none in a fresh process (2026-11-30).
  */
 const startPersistent = async () => LONG ? [] : [await startHolotsReceiver(['--clock', 'rtp']), await startWeriftAlone()];
 let persistent: ReceiverProcess[] = [];
@@ -371,14 +371,15 @@ try {
       clips.push(senders.clip);
       const freshPersistent = persistent.length === 0;
       if (freshPersistent) persistent = await startPersistent();
-      await seed?.stop();
-      seed = null;
+      const oldSeed = seed;
+      seed = null; // so a failed start leaves nothing for stopReceivers() to stop twice
+      await oldSeed?.stop();
       seed = await startSeedReceiver(['--clock', 'rtp']);
       receivers = [persistent[0], seed, persistent[1]];
       console.error(`  clip ${codec} ${height}p: ${senders.clip.kbps} kbps, ${senders.clip.frames} frames, ${senders.clip.keyframes} keyframes`);
       try {
-        // A throwaway stream into each receiver first: werift, aiortc and their decoders warm up on it.
-        // Each repeat runs every receiver once, rotating which goes first.
+        // A throwaway stream into each receiver first (PROCESS_WARMUP_MS long for a new process): werift,
+        // aiortc and their decoders warm up on it. Then each repeat runs every receiver once.
         for (const rx of receivers) await runReceiver(rx, senders, cfg, -1, freshPersistent || rx === seed ? PROCESS_WARMUP_MS : 1000).catch((err: Error) => console.error(`  warm-up: ${err.message}`));
         let holotsRun: Run | undefined;
         for (let rep = 0; rep < REPEATS; rep++) {
