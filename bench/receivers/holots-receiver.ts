@@ -11,7 +11,7 @@
  * WebRTCClientOp when it has that parameter.
  *
  * Usage: node --import tsx bench/receivers/holots-receiver.ts [--port 0] [--clock timecode|rtp]
- *        [--min-kbps 1000] [--start-kbps 2500] [--max-sessions 64]      prints {"port": N} once listening
+ *        [--min-kbps N] [--start-kbps N] [--max-sessions N] (defaults: receiver-params.ts)      prints {"port": N} once listening
  */
 import { z } from 'zod';
 import { Application, defineOperator, port } from '../../framework/index.ts';
@@ -20,6 +20,7 @@ import { WebRTCClientOp } from '../../operators/webrtc/index.ts';
 import { readTimeCodeAny, wallNow } from '../../testkit/timecode.ts';
 import { makeSignalingInjector } from '../../testkit/signaling-injector.ts';
 import { serveReceiverApi } from '../lib/receiver-api.ts';
+import { BENCH_RECEIVER_PARAMS } from './receiver-params.ts';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
@@ -55,8 +56,10 @@ const Sink = defineOperator({
 const injector = makeSignalingInjector();
 const app = new Application('bench_receiver', { logLevel: 'error' });
 const params: Record<string, unknown> = {
-  min_bitrate_kbps: Number(opt('--min-kbps', '1000')), start_bitrate_kbps: Number(opt('--start-kbps', '2500')),
-  max_sessions: Number(opt('--max-sessions', '64')), connect_timeout_ms: 30_000,
+  ...BENCH_RECEIVER_PARAMS,
+  min_bitrate_kbps: Number(opt('--min-kbps', String(BENCH_RECEIVER_PARAMS.min_bitrate_kbps))),
+  start_bitrate_kbps: Number(opt('--start-kbps', String(BENCH_RECEIVER_PARAMS.start_bitrate_kbps))),
+  max_sessions: Number(opt('--max-sessions', String(BENCH_RECEIVER_PARAMS.max_sessions))),
 };
 if (argv.includes('--session-workers')) params.session_workers = opt('--session-workers', '0') === 'auto' ? 'auto' : Number(opt('--session-workers', '0'));
 const rx = app.add('webrtc', WebRTCClientOp, { params });

@@ -15,6 +15,7 @@
  */
 import { WebRTCClientParams, WebRTCSession, sessionOptionsFrom, type SessionOptions } from '../../operators/webrtc/index.ts';
 import { serveReceiverApi } from '../lib/receiver-api.ts';
+import { BENCH_RECEIVER_PARAMS } from './receiver-params.ts';
 
 const argv = process.argv.slice(2);
 const port = argv.includes('--port') ? Number(argv[argv.indexOf('--port') + 1]) : 0;
@@ -22,8 +23,8 @@ const port = argv.includes('--port') ? Number(argv[argv.indexOf('--port') + 1]) 
 let frames = 0;
 let packets = 0;
 const options: SessionOptions = {
-  // The same parameters as bench/receivers/holots-receiver.ts gives WebRTCClientOp.
-  ...sessionOptionsFrom(WebRTCClientParams.parse({ min_bitrate_kbps: 1000, start_bitrate_kbps: 2500, connect_timeout_ms: 30_000 })),
+  // The same parameters as bench/receivers/holots-receiver.ts gives WebRTCClientOp by default.
+  ...sessionOptionsFrom(WebRTCClientParams.parse(BENCH_RECEIVER_PARAMS)),
   packetFilter: (p) => {
     packets++;
     if (p.header.marker) frames++;
