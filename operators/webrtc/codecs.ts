@@ -1,5 +1,6 @@
-import { AV1RtpPayload, RTCRtpCodecParameters, Vp8RtpPayload, Vp9RtpPayload, codecParametersFromString, dePacketizeRtpPackets, useNACK, usePLI, type DepacketizerCodec, type RtpPacket } from 'werift';
+import { AV1RtpPayload, RTCRtpCodecParameters, Vp9RtpPayload, codecParametersFromString, dePacketizeRtpPackets, useNACK, usePLI, type DepacketizerCodec, type RtpPacket } from 'werift';
 import { depacketizeH264, type DepacketizedFrame } from './h264-depacketizer.ts';
+import { depacketizeVp8, readVp8Descriptor } from './vp8-depacketizer.ts';
 import { VideoCodecName } from '../messages/index.ts';
 import type { OfferedCodec, ParsedOffer } from './offer.ts';
 
@@ -51,10 +52,12 @@ const werift = (codec: DepacketizerCodec) => (packets: readonly RtpPacket[]): De
 
 export const CODECS: Record<CodecName, CodecInfo> = {
   VP8: {
-    name: 'VP8', mimeType: 'video/VP8', depacketize: werift('VP8'), decoder: 'vp8',
+    name: 'VP8', mimeType: 'video/VP8', decoder: 'vp8',
+    // Ours, not werift's: see vp8-depacketizer.ts (werift reads each descriptor bit through strings).
+    depacketize: (packets) => depacketizeVp8(packets.map((p) => p.payload)),
     configuredFmtp: () => [''],
     answerable: everything,
-    startsFrame: (payload) => parsed(() => { const p = Vp8RtpPayload.deSerialize(payload); return p.sBit === 1 && p.pid === 0; }),
+    startsFrame: (payload) => parsed(() => readVp8Descriptor(payload).startsFrame),
   },
   VP9: {
     name: 'VP9', mimeType: 'video/VP9', depacketize: werift('VP9'), decoder: 'vp9',
