@@ -10,11 +10,15 @@ export class ViewerError extends SignalingError {
   }
 }
 
+/** a=setup values (RFC 5763) by werift's name for the DTLS role they give the offerer. */
+const SETUP_OF_ROLE = { auto: 'actpass', client: 'active', server: 'passive' } as const;
+
 /**
  * What a viewer's offer must be: SDP with a video m-line that receives (recvonly, or sendrecv of which
- * only the receiving half is used) and lists the codec this stream sends.
+ * only the receiving half is used) and lists the codec this stream sends. Returns the video section's
+ * a=setup (actpass when absent), which the answer's DTLS role depends on.
  */
-export function checkViewerOffer(sdp: unknown, codec: SendCodecName): void {
+export function checkViewerOffer(sdp: unknown, codec: SendCodecName): { dtlsSetup: 'actpass' | 'active' | 'passive' } {
   if (typeof sdp !== 'string' || !sdp.startsWith('v=0')) throw new ViewerError(400, 'the offer is not SDP: it must start with "v=0"');
   let parsed: SessionDescription;
   try {
@@ -35,4 +39,5 @@ export function checkViewerOffer(sdp: unknown, codec: SendCodecName): void {
     const names = [...new Set(offered.map((x) => x.split('/')[1]))].join(', ') || 'none';
     throw new ViewerError(400, `this stream is ${codec}${codec === 'H264' ? ' (packetization-mode 1)' : ''}, which the offer does not list (offered: ${names})`);
   }
+  return { dtlsSetup: SETUP_OF_ROLE[m.dtlsParams?.role ?? parsed.dtlsRole ?? 'auto'] ?? 'actpass' };
 }

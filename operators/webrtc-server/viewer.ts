@@ -5,6 +5,7 @@ import {
 } from 'werift';
 import { parseTrickleFragment, toRTCIceServer, type IceServer } from '../messages/index.ts';
 import { ViewerError, checkViewerOffer } from './offer-checks.ts';
+import { namesStunServer, prepareAnswererTransports } from '../rtc/answerer-transport.ts';
 import { PLAYOUT_DELAY_URI, PLAYOUT_DELAY_ZERO, sendCodecParameters, sendHeaderExtensions, type SendCodecName } from './send-codecs.ts';
 
 /** werift keeps this many sent packets for retransmission (RTP_HISTORY_SIZE in rtpSender.js). */
@@ -90,9 +91,9 @@ export class Viewer {
 
   /** Answers a viewer's recvonly offer; the answer carries the host candidates gathered in the first moments. */
   async answer(offerSdp: string): Promise<string> {
-    checkViewerOffer(offerSdp, this.options.codec);
+    const { dtlsSetup } = checkViewerOffer(offerSdp, this.options.codec);
     try {
-      return await this.negotiate(offerSdp);
+      return await this.negotiate(offerSdp, dtlsSetup);
     } catch (err) {
       await this.close('negotiation failed');
       if (err instanceof ViewerError) throw err;
@@ -100,7 +101,7 @@ export class Viewer {
     }
   }
 
-  private async negotiate(offerSdp: string): Promise<string> {
+  private async negotiate(offerSdp: string, dtlsSetup: 'actpass' | 'active' | 'passive'): Promise<string> {
     const pc = this.pc;
     // The track carries the codec, so werift answers with exactly it (H264 42e01f, not the offer's first profile).
     const track = new MediaStreamTrack({ kind: 'video', codec: sendCodecParameters(this.options.codec) });
@@ -113,6 +114,7 @@ export class Viewer {
     await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
     for (const t of pc.getTransceivers()) if (t !== transceiver) t.setDirection('inactive');
     if (transceiver.direction !== 'sendonly') transceiver.setDirection('sendonly');
+    prepareAnswererTransports(pc, { stunConfigured: namesStunServer(this.options.iceServers), offerSetup: dtlsSetup });
     await pc.setLocalDescription(await pc.createAnswer());
     // FIR has no werift event and is not routed to the sender (its media SSRC is 0): read it on the transport.
     this.subscriptions.push(this.sender.dtlsTransport.onRtcp.subscribe((p) => this.onTransportRtcp(p)));

@@ -45,6 +45,8 @@ export interface ParsedOffer {
   /** The negotiated (first, max-bundle) video section's mid, when it has one. */
   videoMid: string | null;
   videoCodecs: OfferedCodec[];
+  /** The video section's a=setup (RFC 5763: which side runs the DTLS client); absent means actpass. */
+  dtlsSetup: 'actpass' | 'active' | 'passive';
 }
 
 /** An offer that cannot lead to a DTLS-SRTP video stream, with the reason; otherwise null. */
@@ -107,7 +109,7 @@ export function parseOffer(sdp: string): { offer: ParsedOffer } | { problem: str
   if (!fp || (fp[2].length + 1) / 3 !== DIGEST_BYTES[fp[1].toLowerCase()]) return fail(`a=fingerprint ${quote(fingerprint)} is not "<sha-256|...> XX:XX:..."`);
   const setup = get('setup');
   if (setup !== undefined && !['actpass', 'active', 'passive'].includes(setup)) return fail(`a=setup:${quote(setup)} must be actpass, active or passive`);
-  return { offer: { sdp, videoMid: s.attrs.get('mid')?.[0] ?? null, videoCodecs: offeredCodecs(s) } };
+  return { offer: { sdp, videoMid: s.attrs.get('mid')?.[0] ?? null, videoCodecs: offeredCodecs(s), dtlsSetup: (setup ?? 'actpass') as ParsedOffer['dtlsSetup'] } };
 }
 
 function offeredCodecs(s: Section): OfferedCodec[] {

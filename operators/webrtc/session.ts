@@ -6,6 +6,7 @@ import type { EncodedFrame } from './frame-assembler.ts';
 import { offeredNames, parseOffer, type ParsedOffer } from './offer.ts';
 import type { WebRTCClientParams } from './params.ts';
 import { parseTrickleFragment } from '../messages/trickle-fragment.ts';
+import { namesStunServer, prepareAnswererTransports } from '../rtc/answerer-transport.ts';
 import { RECEIVE_TUNING } from './tuning.ts';
 import { VideoDecoder, type OutputFormat } from './video-decoder.ts';
 
@@ -127,6 +128,7 @@ export class WebRTCSession {
       throw new SignalingError(400, `no video codec in the offer is supported (offered: ${offeredNames(offer)}; accepted: ${this.options.codecs.join(', ')})`);
     }
     for (const t of pc.getTransceivers()) if (t !== video) t.setDirection('inactive');
+    prepareAnswererTransports(pc, { stunConfigured: namesStunServer(this.options.iceServers), offerSetup: offer.dtlsSetup });
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     this.state = 'connecting';
