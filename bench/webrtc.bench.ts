@@ -49,8 +49,9 @@ async function run(codec: string, width: number, height: number, opts: { source?
     const first = await waitFor('a first frame', () => sink.samples[0], 10_000);
     const firstFrameMs = first.receivedAt - r.offerAt!;
     // Split it: the browser's share (offer to its encoder's first frame) and holots' (that frame to the picture).
-    const encodedAt = await firstEncodedAt(browser.page, r.sessionId!);
-    const senderFirstFrameMs = encodedAt === null ? NaN : encodedAt - r.offerAt!;
+    const encoded = await firstEncodedAt(browser.page, r.sessionId!);
+    const senderFirstFrameMs = encoded === null ? NaN : encoded.at - r.offerAt!;
+    const connectedMs = encoded?.connectedAt == null ? NaN : encoded.connectedAt - r.offerAt!;
     // Let the sender ramp up, then measure a steady window.
     await new Promise((res) => setTimeout(res, 1000));
     const n0 = sink.samples.length;
@@ -74,6 +75,8 @@ async function run(codec: string, width: number, height: number, opts: { source?
       cpuPct: +(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(1),
       firstFrameMs: +firstFrameMs.toFixed(0),
       senderFirstFrameMs: +senderFirstFrameMs.toFixed(0),
+      connectedMs: +connectedMs.toFixed(0),
+      firstEncodeMs: encoded === null ? NaN : +encoded.encodeMs.toFixed(0),
       holotsFirstFrameMs: +(firstFrameMs - senderFirstFrameMs).toFixed(0),
       framesDropped: Number(s?.framesDropped ?? -1), lostPackets: Number(s?.lostPackets ?? -1), paddingPackets: Number(s?.paddingPackets ?? -1),
       plisSent: Number(s?.plisSent ?? -1), superseded: Number(s?.superseded ?? -1),
@@ -98,7 +101,7 @@ await browser.close();
 
 const table = (rows: Row[], cols: string[]) => formatMarkdownTable(cols, rows.map((r) => cols.map((c) => String(r[c] ?? ''))));
 console.log('\n## Throughput (Chromium fake camera, 30 fps)\n');
-console.log(table(throughput, ['codec', 'size', 'fps', 'decodeMsMean', 'decodeMsP95', 'lastPacketToSinkMsP50', 'cpuPct', 'firstFrameMs', 'senderFirstFrameMs', 'holotsFirstFrameMs', 'framesDropped', 'lostPackets', 'plisSent']));
+console.log(table(throughput, ['codec', 'size', 'fps', 'decodeMsMean', 'decodeMsP95', 'lastPacketToSinkMsP50', 'cpuPct', 'firstFrameMs', 'connectedMs', 'senderFirstFrameMs', 'firstEncodeMs', 'holotsFirstFrameMs', 'framesDropped', 'lostPackets', 'plisSent']));
 console.log('\n## Glass-to-glass latency, canvas time code at 720p (ms, sender Date.now() to decoded frame in the sink)\n');
 console.log(table(latency, ['codec', 'size', 'fps', 'latencyP50', 'latencyP95', 'timecodeFrames', 'damaged', 'decodeMsMean', 'framesDropped']));
 console.log('\n## Baseline in the same run: rgba output (CPU colour conversion) vs yuv420p planes, 1080p\n');
@@ -121,9 +124,9 @@ writeResults('webrtc', { measureMs: MEASURE_MS, throughput, latency, baseline, g
 // The summary bench/all.ts pastes into docs/benchmarks.md (<!-- bench:webrtc -->).
 const goalList = Object.entries(goals).map(([g, met]) => `- **${met ? 'met' : 'MISSED'}** ${g}`).join('\n');
 writeMarkdown('webrtc', [
-  `Throughput, Chromium fake camera at 30 fps, ${MEASURE_MS / 1000} s per row (decode ms = the decoder's own time per frame; CPU % of one core for the whole receiving process; firstFrameMs: offer to the first picture in the sink, split into senderFirstFrameMs, offer to the browser encoder's first frame as its getStats reports it (polled every 5 ms, so up to ~5 ms late), and holotsFirstFrameMs, the rest):`,
+  `Throughput, Chromium fake camera at 30 fps, ${MEASURE_MS / 1000} s per row (decode ms = the decoder's own time per frame; CPU % of one core for the whole receiving process; firstFrameMs: offer to the first picture in the sink, split into senderFirstFrameMs, offer to the browser encoder's first frame as its getStats reports it (polled every 5 ms, so up to ~5 ms late), and holotsFirstFrameMs, the rest; connectedMs: offer to the page's peer connection connected (ICE and DTLS, both sides' work), firstEncodeMs: the encoder's own time on its first frame (getStats' totalEncodeTime then)):`,
   '',
-  table(throughput.filter((r) => r.codec === 'VP8' || r.codec === 'H264' || String(r.size) === '1920x1080'), ['codec', 'size', 'fps', 'decodeMsMean', 'decodeMsP95', 'cpuPct', 'firstFrameMs', 'senderFirstFrameMs', 'holotsFirstFrameMs', 'framesDropped']),
+  table(throughput.filter((r) => r.codec === 'VP8' || r.codec === 'H264' || String(r.size) === '1920x1080'), ['codec', 'size', 'fps', 'decodeMsMean', 'decodeMsP95', 'cpuPct', 'firstFrameMs', 'connectedMs', 'senderFirstFrameMs', 'firstEncodeMs', 'holotsFirstFrameMs', 'framesDropped']),
   '',
   'Glass-to-glass latency at 720p, canvas time code (page Date.now() to decoded frame in the sink), ms:',
   '',

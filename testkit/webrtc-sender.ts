@@ -186,13 +186,19 @@ window.startSession = async (opts) => {
   const res = await window.holotsSignal({ kind: opts.kind || 'offer', sdp: pc.localDescription.sdp });
   if (!res.ok) return { ok: false, status: res.status, error: res.error };
   await pc.setRemoteDescription({ type: 'answer', sdp: res.sdp });
-  // When this browser's encoder produced its first frame (wall clock, ms): the sender's share of the
-  // time to a first picture, which a receiver cannot shorten.
+  // How the first picture came about (wall clock, ms): when the peer connection was up (ICE and DTLS,
+  // the receiver's share as much as the browser's), when this browser's encoder produced its first frame
+  // (the sender's share, which a receiver cannot shorten), and how long the encoder spent on that frame
+  // (getStats' totalEncodeTime at that moment; a poll may catch a second frame in it).
+  let connectedAt = null;
+  const markConnected = () => { if (connectedAt === null && pc.connectionState === 'connected') connectedAt = performance.timeOrigin + performance.now(); };
+  markConnected();
+  pc.addEventListener('connectionstatechange', markConnected);
   const firstEncodedAt = new Promise((resolve) => {
     const poll = setInterval(async () => {
       if (pc.connectionState === 'closed') { clearInterval(poll); resolve(null); return; }
       const now = performance.timeOrigin + performance.now();
-      (await pc.getStats()).forEach((r) => { if (r.type === 'outbound-rtp' && r.kind === 'video' && r.framesEncoded > 0) { clearInterval(poll); resolve(now); } });
+      (await pc.getStats()).forEach((r) => { if (r.type === 'outbound-rtp' && r.kind === 'video' && r.framesEncoded > 0) { clearInterval(poll); resolve({ at: now, encodeMs: r.totalEncodeTime * 1000, connectedAt }); } });
     }, 5);
   });
   window.sessions[res.sessionId] = { pc, stream, firstEncodedAt };
@@ -252,7 +258,16 @@ export function stopSession(page: Page, id: string, tellServer = true): Promise<
 }
 
 
-/** Wall-clock ms when the page's encoder produced the session's first frame (Chromium's getStats), or null. */
-export function firstEncodedAt(page: Page, id: string): Promise<number | null> {
-  return page.evaluate((i) => (window as unknown as { sessions: Record<string, { firstEncodedAt: Promise<number | null> }> }).sessions[i]?.firstEncodedAt ?? null, id);
+export interface FirstEncoded {
+  /** Wall-clock ms when the page's encoder had produced the session's first frame (Chromium's getStats). */
+  at: number;
+  /** The encoder's own time on it (totalEncodeTime then), ms. */
+  encodeMs: number;
+  /** Wall-clock ms when the page's peer connection became connected (ICE and DTLS), or null if not yet. */
+  connectedAt: number | null;
+}
+
+/** When and how the page's encoder produced the session's first frame, or null if the session closed first. */
+export function firstEncodedAt(page: Page, id: string): Promise<FirstEncoded | null> {
+  return page.evaluate((i) => (window as unknown as { sessions: Record<string, { firstEncodedAt: Promise<FirstEncoded | null> }> }).sessions[i]?.firstEncodedAt ?? null, id);
 }
