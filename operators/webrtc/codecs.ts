@@ -1,6 +1,7 @@
-import { AV1RtpPayload, RTCRtpCodecParameters, Vp9RtpPayload, codecParametersFromString, dePacketizeRtpPackets, useNACK, usePLI, type DepacketizerCodec, type RtpPacket } from 'werift';
+import { AV1RtpPayload, RTCRtpCodecParameters, codecParametersFromString, dePacketizeRtpPackets, useNACK, usePLI, type DepacketizerCodec, type RtpPacket } from 'werift';
 import { depacketizeH264, type DepacketizedFrame } from './h264-depacketizer.ts';
 import { depacketizeVp8, readVp8Descriptor } from './vp8-depacketizer.ts';
+import { depacketizeVp9, readVp9Descriptor } from './vp9-depacketizer.ts';
 import { VideoCodecName } from '../messages/index.ts';
 import type { OfferedCodec, ParsedOffer } from './offer.ts';
 
@@ -60,11 +61,13 @@ export const CODECS: Record<CodecName, CodecInfo> = {
     startsFrame: (payload) => parsed(() => readVp8Descriptor(payload).startsFrame),
   },
   VP9: {
-    name: 'VP9', mimeType: 'video/VP9', depacketize: werift('VP9'), decoder: 'vp9',
+    name: 'VP9', mimeType: 'video/VP9', decoder: 'vp9',
+    // Ours, not werift's: see vp9-depacketizer.ts.
+    depacketize: (packets) => depacketizeVp9(packets.map((p) => p.payload)),
     configuredFmtp: () => ['profile-id=0'],
     // Profile 0 is 8-bit 4:2:0; other profiles would not fit a yuv420p VideoFrame.
     answerable: (offered) => offered.filter((c) => Number(fmtp(c)['profile-id'] ?? 0) === 0),
-    startsFrame: (payload) => parsed(() => Vp9RtpPayload.deSerialize(payload).bBit === 1),
+    startsFrame: (payload) => parsed(() => readVp9Descriptor(payload).startsFrame),
   },
   H264: {
     name: 'H264', mimeType: 'video/H264', decoder: 'h264',
