@@ -32,6 +32,9 @@ interface AnsweringPeerConnection {
  *   loopback). RFC 5763 recommends active only so the handshake can start before the answer reaches the
  *   offerer; here the answer is out before ICE has checked a pair, so passive costs nothing. An offer of
  *   a=setup:active leaves us only the server's side, and one of a=setup:passive only the client's.
+ *   The server also picks the SRTP profile: werift picks AEAD_AES_128_GCM (one cipher a packet), where
+ *   Chromium as the server picked AES_CM_128_HMAC_SHA1_80 (a cipher and an HMAC a packet); werift's
+ *   decrypt and parse of a 1.2 kB packet cost 0.80-0.82x as much (25.5-29.8 us against 31.9-36.5).
  */
 export function prepareAnswererTransports(pc: AnsweringPeerConnection, opts: { stunConfigured: boolean; offerSetup: 'actpass' | 'active' | 'passive' }): void {
   for (const t of pc.getTransceivers()) {
