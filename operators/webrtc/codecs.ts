@@ -1,5 +1,6 @@
 import { AV1RtpPayload, RTCRtpCodecParameters, codecParametersFromString, dePacketizeRtpPackets, useNACK, usePLI, type DepacketizerCodec, type RtpPacket } from 'werift';
-import { depacketizeH264, type DepacketizedFrame } from './h264-depacketizer.ts';
+import type { DepacketizedFrame } from './descriptor-payloads.ts';
+import { depacketizeH264 } from './h264-depacketizer.ts';
 import { depacketizeVp8, readVp8Descriptor } from './vp8-depacketizer.ts';
 import { depacketizeVp9, readVp9Descriptor } from './vp9-depacketizer.ts';
 import { VideoCodecName } from '../messages/index.ts';

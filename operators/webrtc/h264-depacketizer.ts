@@ -8,15 +8,13 @@
  * and concatenates the frame again at the end. Profiled on the receive path (issue 15), that was about a
  * tenth of a session thread's time at 720p30, 2 Mbps.
  */
+import type { DepacketizedFrame } from './descriptor-payloads.ts';
+
 const START_CODE = [0, 0, 0, 1] as const;
 const STAP_A = 24;
 const FU_A = 28;
 const IDR = 5;
 
-export interface DepacketizedFrame {
-  data: Buffer;
-  keyframe: boolean;
-}
 
 /**
  * Throws on a payload that breaks the format (a truncated STAP-A or FU-A); the assembler then drops the

@@ -6,6 +6,8 @@
  * spreading them, and concatenates at the end.
  */
 
+import { joinAfterDescriptors, type DepacketizedFrame, type PayloadDescriptor } from './descriptor-payloads.ts';
+
 /** The descriptor's first octet. */
 const I = 0x80; // picture ID present
 const P = 0x40; // inter-picture predicted
@@ -22,13 +24,9 @@ const NS_SHIFT = 5;
 const Y = 0x10;
 const G = 0x08;
 
-export interface Vp9Payload {
-  /** Where the VP9 bytes start (after the payload descriptor). */
-  offset: number;
+export interface Vp9Payload extends PayloadDescriptor {
   /** B = 1: the first packet of a frame. */
   startsFrame: boolean;
-  /** Not inter-picture predicted, a frame's start, and the base spatial layer: a picture decodable alone. */
-  keyframe: boolean;
 }
 
 /** Reads a payload descriptor; throws when it runs past the payload. */
@@ -67,34 +65,11 @@ export function readVp9Descriptor(p: Uint8Array): Vp9Payload {
   }
   need(0);
   const startsFrame = (b0 & B) !== 0;
+  // Not inter-picture predicted, a frame's start, and the base spatial layer: a picture decodable alone.
   return { offset: at, startsFrame, keyframe: !(b0 & P) && startsFrame && (!(b0 & L) || spatialId === 0) };
 }
 
-export interface DepacketizedVp9 {
-  data: Buffer;
-  keyframe: boolean;
-}
-
 /** One frame's payloads, in order; throws on a malformed descriptor (the assembler then drops the frame). */
-export function depacketizeVp9(payloads: readonly Uint8Array[]): DepacketizedVp9 {
-  const offsets = new Array<number>(payloads.length);
-  let size = 0;
-  let keyframe = false;
-  for (let i = 0; i < payloads.length; i++) {
-    const p = payloads[i];
-    if (p.length === 0) { offsets[i] = 0; continue; }
-    const d = readVp9Descriptor(p);
-    offsets[i] = d.offset;
-    size += p.length - d.offset;
-    if (d.keyframe) keyframe = true;
-  }
-  const out = Buffer.allocUnsafe(size);
-  let w = 0;
-  for (let i = 0; i < payloads.length; i++) {
-    const p = payloads[i];
-    if (p.length === 0) continue;
-    out.set(p.subarray(offsets[i]), w);
-    w += p.length - offsets[i];
-  }
-  return { data: out, keyframe };
+export function depacketizeVp9(payloads: readonly Uint8Array[]): DepacketizedFrame {
+  return joinAfterDescriptors(payloads, readVp9Descriptor);
 }
