@@ -28,7 +28,7 @@ interface AnsweringPeerConnection {
  * - **The DTLS server's side (a=setup:passive) unless the offerer wants it.** As the DTLS client
  *   (werift's choice for an answerer, a=setup:active, whatever the offer says) werift waits a fixed 100 ms
  *   before its ClientHello (`RTCDtlsTransport.start`); as the server it answers the offerer's ClientHello
- *   at once, and a session connects 50-60 ms after ICE instead of 120-130 (measured with Chromium on
+ *   at once, and a session connects 60-80 ms after ICE instead of 120-130 (measured with Chromium on
  *   loopback). RFC 5763 recommends active only so the handshake can start before the answer reaches the
  *   offerer; here the answer is out before ICE has checked a pair, so passive costs nothing. An offer of
  *   a=setup:active leaves us only the server's side, and one of a=setup:passive only the client's.

@@ -48,7 +48,8 @@ export function seqDiff(a: number, b: number): number {
  * sequence numbers close gaps) but carry nothing; packets are grouped by timestamp and the marker bit;
  * a gap that the window cannot fill breaks the frame it fell into, and since later frames reference the
  * lost one, everything is dropped until the next keyframe (the owner is told, to send a PLI). Each complete
- * frame goes to its codec record's `depacketize` once (werift's payload format for AV1; VP8, VP9 and H.264 our own).
+ * frame goes to its codec record's `depacketize` once (werift's payload format for AV1; VP8, VP9 and
+ * H.264 our own).
  */
 export class FrameAssembler {
   readonly stats: AssemblerStats = {

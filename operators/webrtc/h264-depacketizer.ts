@@ -15,7 +15,6 @@ const STAP_A = 24;
 const FU_A = 28;
 const IDR = 5;
 
-
 /**
  * Throws on a payload that breaks the format (a truncated STAP-A or FU-A); the assembler then drops the
  * frame and asks for a keyframe. A FU-A NAL unit that never saw its start fragment is left out (its head
