@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const BENCHES = ['framework', 'holoviz', 'webrtc', 'decoder', 'seed', 'fragments', 'webrtc-out', 'soak', 'replay', 'recording', 'scale'] as const;
+const BENCHES = ['framework', 'holoviz', 'webrtc', 'decoder', 'receive-path', 'seed', 'fragments', 'webrtc-out', 'soak', 'replay', 'recording', 'scale'] as const;
 const DOC = `${root}docs/benchmarks.md`;
 
 const paste = process.argv.includes('--paste');

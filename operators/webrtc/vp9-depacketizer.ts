@@ -3,8 +3,8 @@
  *
  * Why not werift's `dePacketizeRtpPackets('VP9')`, which gives the same bytes: like its VP8 reader
  * (vp8-depacketizer.ts) it reads every descriptor bit through strings (`getBit`), builds arrays by
- * spreading them, and concatenates at the end. For the 14 packets of a 15 kB frame that took 43 us against
- * 6 here (microbenchmark, issue 15).
+ * spreading them, and concatenates at the end. Here a 720p frame takes 0.12-0.24x werift's time
+ * (`npm run bench:receive-path`).
  */
 
 import { joinAfterDescriptors, type DepacketizedFrame, type PayloadDescriptor } from './descriptor-payloads.ts';
