@@ -27,7 +27,7 @@ test('a slow receiving fragment leaves the sender\'s memory flat; the receiver g
     await sender.waitForOutput(/flow source\.out\.sink\.in: sending to/, STARTUP_MS);
     await receiver.waitForOutput(/took 5 frames/, 30_000);
     // 240 frames (330 MB) are offered in these 8 s. RSS is sampled throughout, not at two instants: the
-    // garbage collector's sawtooth alone spans 30 MiB on Node 20 and 65 MiB on Node 24 (a 10 s period),
+    // garbage collector's sawtooth alone spans 33 MiB on Node 20 and 65 MiB on Node 24 (a 10 s period),
     // so two samples can land on a trough and a peak. Queueing what the receiver cannot take would add
     // the whole 330 MB; the credit path keeps the span well under half of that.
     const samples: number[] = [];
