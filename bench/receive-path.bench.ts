@@ -15,10 +15,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  H264Packetizer, RtpHeader, RtpPacket, SrtpSession, Vp8Packetizer, Vp8RtpPayload, Vp9Packetizer, Vp9RtpPayload,
-  dePacketizeRtpPackets,
+  RtpHeader, RtpPacket, SrtpSession, Vp8RtpPayload, Vp9RtpPayload, dePacketizeRtpPackets,
 } from 'werift';
 import { CODECS } from '../operators/webrtc/codecs.ts';
+import { packetize } from '../test/webrtc/rtp-sender.ts';
 import { describeMachine, formatMarkdownTable, formatTable, median, writeMarkdown, writeResults } from './lib/index.ts';
 
 const REPEATS = 5;
@@ -32,16 +32,14 @@ function cpuMicros(n: number, fn: () => void): number {
   return (c.user + c.system) / n;
 }
 
-type Packetize = { packetize(d: Buffer, ts: number, o?: unknown): RtpPacket[] };
-const opts = { sequenceNumber: 1, payloadType: 96, ssrc: 1, maxPayloadSize: PAYLOAD };
 
 interface DepacketizeCase { codec: 'VP8' | 'VP9' | 'H264'; frameBytes: number; packets: RtpPacket[]; werift: () => Buffer; holots: () => Buffer }
 
 function depacketizeCases(): DepacketizeCase[] {
-  const vp8 = (new Vp8Packetizer(opts) as unknown as Packetize).packetize(Buffer.concat([Buffer.from([0x11, 0x02, 0x00]), randomBytes(15_000)]), 0, { isKeyframe: false });
-  const vp9 = (new Vp9Packetizer(opts) as unknown as Packetize).packetize(randomBytes(8_400), 0, { isKeyframe: false });
+  const vp8 = packetize('VP8', [{ data: Buffer.concat([Buffer.from([0x11, 0x02, 0x00]), randomBytes(15_000)]), keyframe: false }], 1, PAYLOAD);
+  const vp9 = packetize('VP9', [{ data: randomBytes(8_400), keyframe: false }], 1, PAYLOAD);
   // One slice NAL unit (type 1) after a start code: werift's packetizer cuts it into FU-A fragments.
-  const h264 = (new H264Packetizer(opts) as unknown as Packetize).packetize(Buffer.concat([Buffer.from([0, 0, 0, 1, 0x41]), randomBytes(8_400).map((b) => b | 0x01)]), 0, { isKeyframe: false });
+  const h264 = packetize('H264', [{ data: Buffer.concat([Buffer.from([0, 0, 0, 1, 0x41]), randomBytes(8_400).map((b) => b | 0x01)]), keyframe: false }], 1, PAYLOAD);
   return [
     { codec: 'VP8', frameBytes: 15_000, packets: vp8,
       werift: () => { Vp8RtpPayload.deSerialize(vp8[0].payload); return dePacketizeRtpPackets('VP8', [...vp8]).data; },

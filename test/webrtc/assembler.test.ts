@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { RtpHeader, RtpPacket, Vp8Packetizer, H264Packetizer, Vp9Packetizer, Av1Packetizer } from 'werift';
+import { RtpPacket } from 'werift';
 import { CODECS, FrameAssembler, parseTrickleFragment, seqDiff, VideoDecoder, type CodecName, type EncodedFrame } from '../../operators/webrtc/index.ts';
 import { encodePattern, patternBox, PATTERN } from './encode.ts';
-
-/** RTP packets for encoded pattern frames, as a browser would send them (werift's packetizers). */
-function packetize(codec: CodecName, frames: { data: Buffer; keyframe: boolean }[], startSeq = 1000): RtpPacket[] {
-  const opts = { sequenceNumber: startSeq, payloadType: 96, ssrc: 1234, maxPayloadSize: 120 };
-  const p = codec === 'VP8' ? new Vp8Packetizer(opts) : codec === 'VP9' ? new Vp9Packetizer(opts) : codec === 'H264' ? new H264Packetizer(opts) : new Av1Packetizer(opts);
-  return frames.flatMap((f, i) => (p as { packetize(d: Buffer, ts: number, o?: unknown): RtpPacket[] }).packetize(f.data, i * 3000, { isKeyframe: f.keyframe }));
-}
-
-/** A padding-only packet as Chrome sends to probe bandwidth: P bit, no payload, the next sequence number. */
-function paddingPacket(seq: number, timestamp: number): RtpPacket {
-  const raw = new RtpPacket(new RtpHeader({ sequenceNumber: seq, timestamp, payloadType: 96, ssrc: 1234, padding: true, paddingSize: 200 }), Buffer.alloc(0)).serialize();
-  return RtpPacket.deSerialize(raw);
-}
+import { packetize, paddingPacket } from './rtp-sender.ts';
 
 /** Renumbers packets consecutively from `startSeq` (with wrap-around), as if they were sent in this order. */
 function renumber(packets: RtpPacket[], startSeq: number): RtpPacket[] {

@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { H264Packetizer, dePacketizeRtpPackets, type RtpPacket } from 'werift';
+import { dePacketizeRtpPackets } from 'werift';
 import { depacketizeH264 } from '../../operators/webrtc/h264-depacketizer.ts';
 import { encodePattern } from './encode.ts';
-
-/** One frame's RTP packets as a browser sends them (werift's packetizer: STAP-A for SPS+PPS, FU-A for big NAL units). */
-function packetsOf(frame: { data: Buffer; keyframe: boolean }, maxPayloadSize: number): RtpPacket[] {
-  const p = new H264Packetizer({ sequenceNumber: 1, payloadType: 96, ssrc: 1, maxPayloadSize }) as unknown as { packetize(d: Buffer, ts: number, o?: unknown): RtpPacket[] };
-  return p.packetize(frame.data, 0, { isKeyframe: frame.keyframe });
-}
+import { packetize } from './rtp-sender.ts';
 
 test('H.264: our depacketizer gives werift\'s bytes and keyframe flag for real frames (single NAL, STAP-A, FU-A)', () => {
   const frames = encodePattern('H264', 320, 240, 12, 6);
   let fua = 0, stap = 0, single = 0;
-  // Small payloads force FU-A on every slice; large ones leave single NAL units.
+  // werift's packetizer, as a browser sends: STAP-A for SPS+PPS. Small payloads force FU-A on every slice;
+  // large ones leave single NAL units.
   for (const size of [60, 300, 1200, 60_000]) {
     for (const f of frames) {
-      const packets = packetsOf(f, size);
+      const packets = packetize('H264', [f], 1, size);
       for (const p of packets) { const t = p.payload[0] & 0x1f; if (t === 28) fua++; else if (t === 24) stap++; else single++; }
       const ours = depacketizeH264(packets.map((p) => p.payload));
       const theirs = dePacketizeRtpPackets('MPEG4/ISO/AVC', packets);
@@ -30,7 +26,7 @@ test('H.264: our depacketizer gives werift\'s bytes and keyframe flag for real f
 
 test('H.264: a FU-A whose start fragment was lost is left out; malformed STAP-A and FU-A throw', () => {
   const [key] = encodePattern('H264', 320, 240, 1, 1);
-  const packets = packetsOf(key, 100);
+  const packets = packetize('H264', [key], 1, 100);
   const firstFu = packets.findIndex((p) => (p.payload[0] & 0x1f) === 28);
   const withoutHead = packets.filter((_, i) => i !== firstFu).map((p) => p.payload);
   const out = depacketizeH264(withoutHead);

@@ -11,6 +11,12 @@ export function packetizer(codec: CodecName, startSeq: number, maxPayloadSize = 
   return (codec === 'VP8' ? new Vp8Packetizer(opts) : codec === 'VP9' ? new Vp9Packetizer(opts) : codec === 'H264' ? new H264Packetizer(opts) : new Av1Packetizer(opts)) as Packetizer;
 }
 
+/** RTP packets for encoded frames, as a browser would send them; frame i has RTP timestamp i * 3000. */
+export function packetize(codec: CodecName, frames: readonly { data: Buffer; keyframe: boolean }[], startSeq = 1000, maxPayloadSize = 120): RtpPacket[] {
+  const p = packetizer(codec, startSeq, maxPayloadSize);
+  return frames.flatMap((f, i) => p.packetize(f.data, i * 3000, { isKeyframe: f.keyframe }));
+}
+
 /** A padding-only packet as Chrome sends to probe bandwidth: P bit, no payload. */
 export function paddingPacket(seq: number, timestamp: number): RtpPacket {
   const raw = new RtpPacket(new RtpHeader({ sequenceNumber: seq, timestamp, payloadType: 96, ssrc: 1234, padding: true, paddingSize: 200 }), Buffer.alloc(0)).serialize();

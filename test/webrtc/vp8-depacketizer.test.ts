@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { Vp8Packetizer, Vp8RtpPayload, dePacketizeRtpPackets, type RtpPacket } from 'werift';
+import { Vp8RtpPayload, dePacketizeRtpPackets } from 'werift';
 import { depacketizeVp8, readVp8Descriptor } from '../../operators/webrtc/vp8-depacketizer.ts';
 import { encodePattern } from './encode.ts';
-
-/** One frame's RTP packets as werift's packetizer makes them (X, I and a 15-bit picture ID). */
-function packetsOf(frame: { data: Buffer; keyframe: boolean }, maxPayloadSize: number): RtpPacket[] {
-  const p = new Vp8Packetizer({ sequenceNumber: 1, payloadType: 96, ssrc: 1, maxPayloadSize }) as unknown as { packetize(d: Buffer, ts: number, o?: unknown): RtpPacket[] };
-  return p.packetize(frame.data, 0, { isKeyframe: frame.keyframe });
-}
+import { packetize } from './rtp-sender.ts';
 
 /** A payload descriptor as RFC 7741 lays it out, with every optional field switchable. */
 const descriptor = (o: { s: boolean; pid: number; pictureId?: 7 | 15; tl0?: boolean; tidOrKeyIdx?: boolean }): number[] => {
@@ -27,7 +22,7 @@ test('VP8: our depacketizer gives werift\'s bytes and the encoder\'s keyframe fl
   const frames = encodePattern('VP8', 320, 240, 12, 6);
   for (const size of [40, 300, 1200, 60_000]) {
     for (const f of frames) {
-      const packets = packetsOf(f, size);
+      const packets = packetize('VP8', [f], 1, size); // werift's descriptors: X, I and a 15-bit picture ID
       const ours = depacketizeVp8(packets.map((p) => p.payload));
       const theirs = dePacketizeRtpPackets('VP8', packets);
       assert.ok(ours.data.equals(theirs.data), `size ${size}: same VP8 bytes (${ours.data.length} vs ${theirs.data.length})`);

@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { Vp9Packetizer, Vp9RtpPayload, dePacketizeRtpPackets, type RtpPacket } from 'werift';
+import { Vp9RtpPayload, dePacketizeRtpPackets } from 'werift';
 import { depacketizeVp9, readVp9Descriptor } from '../../operators/webrtc/vp9-depacketizer.ts';
 import { encodePattern } from './encode.ts';
-
-/** One frame's RTP packets as werift's packetizer makes them. */
-function packetsOf(frame: { data: Buffer; keyframe: boolean }, maxPayloadSize: number): RtpPacket[] {
-  const p = new Vp9Packetizer({ sequenceNumber: 1, payloadType: 98, ssrc: 1, maxPayloadSize }) as unknown as { packetize(d: Buffer, ts: number, o?: unknown): RtpPacket[] };
-  return p.packetize(frame.data, 0, { isKeyframe: frame.keyframe });
-}
+import { packetize } from './rtp-sender.ts';
 
 /** A payload descriptor as RFC 9628 lays it out, every optional part switchable. */
 interface Layout {
@@ -34,7 +29,7 @@ test('VP9: our depacketizer gives werift\'s bytes and the encoder\'s keyframe fl
   const frames = encodePattern('VP9', 320, 240, 12, 6);
   for (const size of [40, 300, 1200, 60_000]) {
     for (const f of frames) {
-      const packets = packetsOf(f, size);
+      const packets = packetize('VP9', [f], 1, size);
       const ours = depacketizeVp9(packets.map((p) => p.payload));
       const theirs = dePacketizeRtpPackets('VP9', packets);
       assert.ok(ours.data.equals(theirs.data), `size ${size}: same VP9 bytes (${ours.data.length} vs ${theirs.data.length})`);
