@@ -8,6 +8,8 @@ export interface DepacketizedFrame {
 export interface PayloadDescriptor {
   /** Where the codec's bytes start. */
   offset: number;
+  /** This packet is the first of a frame (VP8: S = 1 and PID = 0; VP9: B = 1). */
+  startsFrame: boolean;
   /** This packet makes the frame a keyframe. */
   keyframe: boolean;
 }

@@ -21,13 +21,8 @@ const K = 0x10;
 /** In the picture ID's first octet: M, a 15-bit picture ID. */
 const M = 0x80;
 
-export interface Vp8Payload extends PayloadDescriptor {
-  /** S = 1 and PID = 0: the first packet of a frame. */
-  startsFrame: boolean;
-}
-
 /** Reads a payload descriptor; throws when it runs past the payload. */
-export function readVp8Descriptor(p: Uint8Array): Vp8Payload {
+export function readVp8Descriptor(p: Uint8Array): PayloadDescriptor {
   if (p.length < 1) throw new Error('VP8: empty payload');
   const b0 = p[0];
   let at = 1;

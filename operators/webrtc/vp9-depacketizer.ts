@@ -25,18 +25,13 @@ const NS_SHIFT = 5;
 const Y = 0x10;
 const G = 0x08;
 
-export interface Vp9Payload extends PayloadDescriptor {
-  /** B = 1: the first packet of a frame. */
-  startsFrame: boolean;
-}
-
 /** Throws unless n more bytes from `at` lie inside the payload. */
 function need(p: Uint8Array, at: number, n: number): void {
   if (at + n > p.length) throw new Error(`VP9: payload descriptor runs past the ${p.length}-byte payload`);
 }
 
 /** Reads a payload descriptor; throws when it runs past the payload. */
-export function readVp9Descriptor(p: Uint8Array): Vp9Payload {
+export function readVp9Descriptor(p: Uint8Array): PayloadDescriptor {
   if (p.length < 1) throw new Error('VP9: empty payload');
   const b0 = p[0];
   let at = 1;
