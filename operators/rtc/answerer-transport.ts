@@ -34,7 +34,8 @@ interface AnsweringPeerConnection {
  *   a=setup:active leaves us only the server's side, and one of a=setup:passive only the client's.
  *   The server also picks the SRTP profile: werift picks AEAD_AES_128_GCM (one cipher a packet), where
  *   Chromium as the server picked AES_CM_128_HMAC_SHA1_80 (a cipher and an HMAC a packet); werift's
- *   decrypt and parse of a packet cost 0.88-0.89x as much (`npm run bench:receive-path`).
+ *   decrypt and parse of a packet cost 0.88-1.07x as much across seven runs (`npm run bench:receive-path`):
+ *   no difference to count on.
  */
 export function prepareAnswererTransports(pc: AnsweringPeerConnection, opts: { stunConfigured: boolean; offerSetup: 'actpass' | 'active' | 'passive' }): void {
   for (const t of pc.getTransceivers()) {

@@ -4,7 +4,7 @@
  * Why not werift's `dePacketizeRtpPackets('VP8')`, which gives the same bytes: it reads each payload
  * descriptor's bits through strings (`getBit`: toString(2), split, join, parseInt; ten or more calls a
  * packet), builds an object per packet and concatenates at the end. Here the 14 packets of a 720p frame at
- * a webcam's bitrate take 0.20-0.32x werift's time (`npm run bench:receive-path`).
+ * a webcam's bitrate take 0.07-0.32x werift's time (`npm run bench:receive-path`).
  */
 
 import { joinAfterDescriptors, type DepacketizedFrame, type PayloadDescriptor } from './descriptor-payloads.ts';
