@@ -7,6 +7,10 @@
  * Typed structurally, so this module needs nothing from werift at run time.
  */
 
+/** An offer's a=setup values (RFC 5763: which side runs the DTLS client); absent means actpass. */
+export const DTLS_SETUPS = ['actpass', 'active', 'passive'] as const;
+export type DtlsSetup = (typeof DTLS_SETUPS)[number];
+
 interface AnsweringTransceiver {
   dtlsTransport: {
     role: 'auto' | 'client' | 'server';
@@ -37,7 +41,7 @@ interface AnsweringPeerConnection {
  *   decrypt and parse of a packet cost 0.88-1.07x as much across seven runs (`npm run bench:receive-path`):
  *   no difference to count on.
  */
-export function prepareAnswererTransports(pc: AnsweringPeerConnection, opts: { stunConfigured: boolean; offerSetup: 'actpass' | 'active' | 'passive' }): void {
+export function prepareAnswererTransports(pc: AnsweringPeerConnection, opts: { stunConfigured: boolean; offerSetup: DtlsSetup }): void {
   for (const t of pc.getTransceivers()) {
     const dtls = t.dtlsTransport;
     if (!opts.stunConfigured) dtls.iceTransport.connection.stunServer = undefined;

@@ -1,6 +1,7 @@
 import { SessionDescription } from 'werift';
 import { SignalingError } from '../messages/index.ts';
 import { SEND_CODECS, type SendCodecName } from './send-codecs.ts';
+import type { DtlsSetup } from '../rtc/answerer-transport.ts';
 
 /** A WHEP offer this operator cannot answer, with the HTTP status the viewer gets. */
 export class ViewerError extends SignalingError {
@@ -18,7 +19,7 @@ const SETUP_OF_ROLE = { auto: 'actpass', client: 'active', server: 'passive' } a
  * only the receiving half is used) and lists the codec this stream sends. Returns the video section's
  * a=setup (actpass when absent), which the answer's DTLS role depends on.
  */
-export function checkViewerOffer(sdp: unknown, codec: SendCodecName): { dtlsSetup: 'actpass' | 'active' | 'passive' } {
+export function checkViewerOffer(sdp: unknown, codec: SendCodecName): { dtlsSetup: DtlsSetup } {
   if (typeof sdp !== 'string' || !sdp.startsWith('v=0')) throw new ViewerError(400, 'the offer is not SDP: it must start with "v=0"');
   let parsed: SessionDescription;
   try {

@@ -5,7 +5,7 @@ import {
 } from 'werift';
 import { parseTrickleFragment, toRTCIceServer, type IceServer } from '../messages/index.ts';
 import { ViewerError, checkViewerOffer } from './offer-checks.ts';
-import { namesStunServer, prepareAnswererTransports } from '../rtc/answerer-transport.ts';
+import { namesStunServer, prepareAnswererTransports, type DtlsSetup } from '../rtc/answerer-transport.ts';
 import { PLAYOUT_DELAY_URI, PLAYOUT_DELAY_ZERO, sendCodecParameters, sendHeaderExtensions, type SendCodecName } from './send-codecs.ts';
 
 /** werift keeps this many sent packets for retransmission (RTP_HISTORY_SIZE in rtpSender.js). */
@@ -101,7 +101,7 @@ export class Viewer {
     }
   }
 
-  private async negotiate(offerSdp: string, dtlsSetup: 'actpass' | 'active' | 'passive'): Promise<string> {
+  private async negotiate(offerSdp: string, dtlsSetup: DtlsSetup): Promise<string> {
     const pc = this.pc;
     // The track carries the codec, so werift answers with exactly it (H264 42e01f, not the offer's first profile).
     const track = new MediaStreamTrack({ kind: 'video', codec: sendCodecParameters(this.options.codec) });

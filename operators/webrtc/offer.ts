@@ -10,6 +10,8 @@
  * `max_sessions` place and memory, so an offer that cannot lead to a DTLS-SRTP video stream is refused
  * here with a 400 that says why. Only what a browser, OBS or FFmpeg always sends is required.
  */
+import { DTLS_SETUPS, type DtlsSetup } from '../rtc/answerer-transport.ts';
+
 export const OFFER_LIMITS = {
   /** A receive-only video client needs one; browsers add audio and data sections. */
   maxMediaSections: 16,
@@ -45,8 +47,8 @@ export interface ParsedOffer {
   /** The negotiated (first, max-bundle) video section's mid, when it has one. */
   videoMid: string | null;
   videoCodecs: OfferedCodec[];
-  /** The video section's a=setup (RFC 5763: which side runs the DTLS client); absent means actpass. */
-  dtlsSetup: 'actpass' | 'active' | 'passive';
+  /** The video section's a=setup; absent means actpass. */
+  dtlsSetup: DtlsSetup;
 }
 
 /** An offer that cannot lead to a DTLS-SRTP video stream, with the reason; otherwise null. */
@@ -108,8 +110,8 @@ export function parseOffer(sdp: string): { offer: ParsedOffer } | { problem: str
   const fp = FINGERPRINT.exec(fingerprint);
   if (!fp || (fp[2].length + 1) / 3 !== DIGEST_BYTES[fp[1].toLowerCase()]) return fail(`a=fingerprint ${quote(fingerprint)} is not "<sha-256|...> XX:XX:..."`);
   const setup = get('setup');
-  if (setup !== undefined && !['actpass', 'active', 'passive'].includes(setup)) return fail(`a=setup:${quote(setup)} must be actpass, active or passive`);
-  return { offer: { sdp, videoMid: s.attrs.get('mid')?.[0] ?? null, videoCodecs: offeredCodecs(s), dtlsSetup: (setup ?? 'actpass') as ParsedOffer['dtlsSetup'] } };
+  if (setup !== undefined && !(DTLS_SETUPS as readonly string[]).includes(setup)) return fail(`a=setup:${quote(setup)} must be actpass, active or passive`);
+  return { offer: { sdp, videoMid: s.attrs.get('mid')?.[0] ?? null, videoCodecs: offeredCodecs(s), dtlsSetup: (setup ?? 'actpass') as DtlsSetup } };
 }
 
 function offeredCodecs(s: Section): OfferedCodec[] {
